@@ -1,0 +1,3 @@
+from minimaxlab.cli import main
+
+main()

@@ -1,0 +1,166 @@
+"""The ``minimaxlab`` command: parses arguments and calls the library, nothing more."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from minimaxlab.errors import MinimaxlabError
+
+USER_ERROR = 2
+INTERRUPTED = 130  # 128 + SIGINT, as shells report a Ctrl-C
+
+app = typer.Typer(
+    help="A laboratory for adversarial and generative learning.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+data_app = typer.Typer(help="Find and fetch data sets.", no_args_is_help=True)
+app.add_typer(data_app, name="data")
+
+
+def _fail(message: str, code: int) -> None:
+    # Plain print: rich would wrap a long message over several lines.
+    print(f"error: {message}", file=sys.stderr)
+    raise typer.Exit(code)
+
+
+def user_errors(command):
+    """Turn project errors into one line on stderr and exit status 2; Ctrl-C into 130."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        from minimaxlab.interrupt import TrainingInterrupted
+
+        try:
+            return command(*args, **kwargs)
+        except MinimaxlabError as err:
+            _fail(str(err), USER_ERROR)
+        except TrainingInterrupted as stopped:
+            print(f"interrupted at step {stopped.step}; checkpoint saved", file=sys.stderr)
+            raise typer.Exit(INTERRUPTED) from None
+        except KeyboardInterrupt:
+            print("interrupted", file=sys.stderr)
+            raise typer.Exit(INTERRUPTED) from None
+
+    return wrapper
+
+
+@app.command("list")
+@user_errors
+def list_experiments() -> None:
+    """List the experiments, one line each."""
+    from minimaxlab.experiments import EXPERIMENTS
+
+    width = max(len(name) for name in EXPERIMENTS)
+    for name, experiment in sorted(EXPERIMENTS.items()):
+        typer.echo(f"{name:<{width}}  {experiment.description}")
+
+
+@app.command(context_settings={"allow_interspersed_args": True})
+@user_errors
+def run(
+    name: Annotated[str | None, typer.Argument(help="Experiment name (see 'list').")] = None,
+    overrides: Annotated[
+        list[str] | None, typer.Argument(help="Config overrides: key=value, dots for nesting.")
+    ] = None,
+    profile: Annotated[
+        str, typer.Option(help="quick (minutes on a CPU) or full (SPEC.md).")
+    ] = "full",
+    device: Annotated[str | None, typer.Option(help="auto, cpu, cuda or cuda:N.")] = None,
+    seed: Annotated[int | None, typer.Option(help="Seed for every random draw.")] = None,
+    out: Annotated[Path | None, typer.Option(help="Run folder (default runs/NAME-TIME).")] = None,
+    resume: Annotated[Path | None, typer.Option(help="Continue this stopped run.")] = None,
+    progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+) -> None:
+    """Run an experiment; prints the run folder last."""
+    from minimaxlab.launch import run_experiment
+
+    overrides = list(overrides or [])
+    if name is not None and "=" in name:  # `run --resume DIR key=value`: no name given
+        overrides.insert(0, name)
+        name = None
+    run_dir = run_experiment(
+        name,
+        profile=profile,
+        overrides=overrides,
+        seed=seed,
+        device=device,
+        out=out,
+        resume=resume,
+        progress=progress,
+    )
+    typer.echo(f"report: {run_dir.report_path}")
+    typer.echo(str(run_dir.path))
+
+
+@app.command()
+@user_errors
+def sample(
+    run_dir: Annotated[Path, typer.Argument(help="A run folder with a trained generator.")],
+    out: Annotated[Path, typer.Option(help="PNG file to write.")],
+    n: Annotated[int, typer.Option("--n", help="Number of images.")] = 64,
+    seed: Annotated[int, typer.Option(help="Seed of the noise codes.")] = 0,
+    device: Annotated[str, typer.Option(help="auto, cpu, cuda or cuda:N.")] = "auto",
+) -> None:
+    """Draw N images from a run's generator into a PNG grid."""
+    from minimaxlab.device import resolve_device
+    from minimaxlab.gan.generators import load_generator, sample_images
+    from minimaxlab.plots import save_image_grid
+
+    if out.suffix.lower() != ".png":
+        raise MinimaxlabError(f"--out must name a .png file (got {out})")
+    torch_device = resolve_device(device)
+    generator = load_generator(run_dir, torch_device)
+    save_image_grid(sample_images(generator, n, seed, torch_device), out)
+    typer.echo(str(out))
+
+
+@app.command()
+@user_errors
+def report(run_dir: Annotated[Path, typer.Argument(help="A run folder.")]) -> None:
+    """Write a run's report.html again from its folder."""
+    from minimaxlab.report import write_report
+    from minimaxlab.runs import Run
+
+    typer.echo(str(write_report(Run.open(run_dir))))
+
+
+@data_app.command("list")
+@user_errors
+def data_list() -> None:
+    """Show where each data set was found."""
+    from minimaxlab.data.registry import IDX_DATASETS, find_dataset
+
+    for name in IDX_DATASETS:
+        found = find_dataset(name)
+        typer.echo(
+            f"{name:<14} {found if found else 'not found (minimaxlab data fetch ' + name + ')'}"
+        )
+    typer.echo(f"{'digits':<14} scikit-learn (always available)")
+
+
+@data_app.command("fetch")
+@user_errors
+def data_fetch(
+    name: Annotated[str, typer.Argument(help="fashion-mnist or mnist.")],
+    apt: Annotated[bool, typer.Option(help="Install the Debian package when possible.")] = True,
+) -> None:
+    """Make a data set available: found, its Debian package, or verified downloads."""
+    from minimaxlab.data.registry import fetch_dataset
+
+    typer.echo(str(fetch_dataset(name, use_apt=apt)))
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,23 @@
+"""The registry of named experiments (shared/SPEC.md)."""
+
+from __future__ import annotations
+
+from minimaxlab.errors import MinimaxlabError
+from minimaxlab.experiments import dcgan_fashion
+from minimaxlab.experiments.base import Experiment, RunContext
+
+EXPERIMENTS: dict[str, Experiment] = {e.name: e for e in (dcgan_fashion.EXPERIMENT,)}
+
+
+def get_experiment(name: str) -> Experiment:
+    """The experiment called ``name``, or an error listing the known names."""
+    try:
+        return EXPERIMENTS[name]
+    except KeyError:
+        known = ", ".join(sorted(EXPERIMENTS))
+        raise MinimaxlabError(
+            f"unknown experiment {name!r}; known experiments: {known} (see 'minimaxlab list')"
+        ) from None
+
+
+__all__ = ["EXPERIMENTS", "Experiment", "RunContext", "get_experiment"]

@@ -1,0 +1,36 @@
+"""What an experiment is: a name, a config type, a function that wires the stages together."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from torch import nn
+
+from minimaxlab.config import ExperimentConfig
+from minimaxlab.interrupt import StopSignal
+from minimaxlab.runs import Run
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """What an experiment's function is handed besides its config."""
+
+    run: Run
+    device: torch.device
+    resume: bool
+    stop: StopSignal | None
+    progress: bool
+
+
+@dataclass(frozen=True)
+class Experiment:
+    name: str
+    description: str  # one line, shown by `minimaxlab list`
+    config_class: type[ExperimentConfig]
+    # Trains or computes, writes figures and metrics into the run, returns the summary.
+    run: Callable[[Any, RunContext], dict[str, Any]]
+    # For generative experiments: the models a checkpoint holds, built from a config.
+    build_models: Callable[[Any], dict[str, nn.Module]] | None = None

@@ -1,0 +1,1 @@
+"""GAN losses and the GAN trainer."""

@@ -1,0 +1,78 @@
+"""GAN losses on discriminator logits.
+
+Each loss is an object with ``discriminator_loss`` and ``generator_loss``; both take the
+discriminator itself, so losses that need its gradients (a gradient penalty) fit the same shape.
+Every loss returns the scalar to minimise and the discriminator's outputs for logging.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Protocol
+
+import torch
+import torch.nn.functional as F
+
+Critic = Callable[[torch.Tensor], torch.Tensor]
+
+
+class GanLoss(Protocol):
+    def discriminator_loss(
+        self, discriminator: Critic, real: torch.Tensor, fake: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(loss, D's outputs on real, D's outputs on fake)."""
+        ...
+
+    def generator_loss(self, discriminator: Critic, fake: torch.Tensor) -> torch.Tensor: ...
+
+    def belief(self, outputs: torch.Tensor) -> torch.Tensor:
+        """What D's outputs say, averaged: a probability for BCE, a raw score for a critic."""
+        ...
+
+
+def bce_discriminator_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
+    """BCE(D(x), 1) + BCE(D(G(z)), 0) on logits; softplus keeps it finite for any logit."""
+    return F.softplus(-real_logits).mean() + F.softplus(fake_logits).mean()
+
+
+def non_saturating_generator_loss(fake_logits: torch.Tensor) -> torch.Tensor:
+    """BCE(D(G(z)), 1) = −log σ(D(G(z))): strong gradients while D still rejects the fakes."""
+    return F.softplus(-fake_logits).mean()
+
+
+def saturating_generator_loss(fake_logits: torch.Tensor) -> torch.Tensor:
+    """The minimax form: minimise log(1 − σ(D(G(z)))) = −softplus(D(G(z)))."""
+    return -F.softplus(fake_logits).mean()
+
+
+class BCELoss:
+    """The original GAN loss; ``saturating=True`` gives G the minimax form instead."""
+
+    def __init__(self, saturating: bool = False) -> None:
+        self.saturating = saturating
+
+    def discriminator_loss(
+        self, discriminator: Critic, real: torch.Tensor, fake: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        real_logits, fake_logits = discriminator(real), discriminator(fake)
+        return bce_discriminator_loss(real_logits, fake_logits), real_logits, fake_logits
+
+    def generator_loss(self, discriminator: Critic, fake: torch.Tensor) -> torch.Tensor:
+        logits = discriminator(fake)
+        if self.saturating:
+            return saturating_generator_loss(logits)
+        return non_saturating_generator_loss(logits)
+
+    def belief(self, outputs: torch.Tensor) -> torch.Tensor:
+        return torch.sigmoid(outputs).mean()
+
+
+LOSSES: dict[str, Callable[[], GanLoss]] = {
+    "non-saturating": lambda: BCELoss(saturating=False),
+    "saturating": lambda: BCELoss(saturating=True),
+}
+
+
+def make_loss(name: str) -> GanLoss:
+    """The loss called ``name`` (see ``LOSSES``)."""
+    return LOSSES[name]()

@@ -1,0 +1,129 @@
+"""``report.html``: one self-contained page per run, built only from what the run folder holds.
+
+Images are embedded as data URIs so the page opens offline and survives being moved or mailed.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import mimetypes
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import yaml
+
+from minimaxlab.atomic import atomic_write_text
+from minimaxlab.plots import plot_curves
+from minimaxlab.runs import Run
+
+CURVE_GROUPS: dict[str, tuple[str, ...]] = {
+    "losses": ("d_loss", "g_loss"),
+    "beliefs": ("d_real", "d_fake"),
+    "throughput": ("images_per_s",),
+}
+CURVE_TITLES = {
+    "losses": "Losses",
+    "beliefs": "What the discriminator believes: mean D(x) and D(G(z))",
+    "throughput": "Images per second",
+}
+NOT_CURVES = {"step", "epoch"}
+
+_environment = jinja2.Environment(
+    loader=jinja2.PackageLoader("minimaxlab.report", "templates"),
+    autoescape=jinja2.select_autoescape(["html", "j2"]),
+    undefined=jinja2.StrictUndefined,
+)
+
+
+def _data_uri(path: Path) -> str:
+    mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    return f"data:{mime};base64," + base64.b64encode(path.read_bytes()).decode("ascii")
+
+
+def _caption(path: Path, root: Path) -> str:
+    """``samples/epoch_010.png`` → ``samples · epoch 10``."""
+    parts = list(path.relative_to(root).with_suffix("").parts)
+    words = []
+    for part in parts:
+        stem, _, number = part.rpartition("_")
+        words.append(
+            f"{stem} {int(number)}" if stem and number.isdigit() else part.replace("_", " ")
+        )
+    return " · ".join(words)
+
+
+def _flatten(data: Any, prefix: str = "") -> list[tuple[str, Any]]:
+    if isinstance(data, dict):
+        rows = []
+        for key, value in data.items():
+            rows += _flatten(value, f"{prefix}{key}." if prefix or key else "")
+        return rows
+    return [(prefix.rstrip("."), data)]
+
+
+def _format(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:,.4g}" if abs(value) < 1e4 else f"{value:,.0f}"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return str(value)
+
+
+def _curves(run: Run, records: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """Plot the known metric groups, and every other numeric metric on its own."""
+    numeric = {k for r in records for k, v in r.items() if isinstance(v, (int, float))}
+    groups = {name: keys for name, keys in CURVE_GROUPS.items() if numeric & set(keys)}
+    grouped = {k for keys in CURVE_GROUPS.values() for k in keys}
+    for key in sorted(numeric - grouped - NOT_CURVES):
+        groups[key] = (key,)
+    curves = []
+    for name, keys in groups.items():
+        path = run.figure_path(f"curves/{name}.png")
+        if plot_curves(records, keys, path, title=CURVE_TITLES.get(name, name)):
+            curves.append({"title": CURVE_TITLES.get(name, name), "src": _data_uri(path)})
+    return curves
+
+
+def write_report(run: Run) -> Path:
+    """Write ``report.html`` into the run folder and return its path."""
+    config_text = run.config_path.read_text(encoding="utf-8")
+    config = yaml.safe_load(config_text) or {}
+    env = run.read_json(run.env_path) or {}
+    summary = run.read_summary()
+    records = list(run.metrics())
+    figures_dir = run.path / "figures"
+    curves = _curves(run, records)
+
+    images = []
+    for path in sorted(figures_dir.rglob("*")):
+        relative = path.relative_to(figures_dir)
+        if path.suffix.lower() not in (".png", ".gif") or relative.parts[0] in (
+            "progress",
+            "curves",
+        ):
+            continue  # frames live in the GIF; curves have their own section
+        images.append(
+            {
+                "caption": _caption(path, figures_dir),
+                "src": _data_uri(path),
+                "animated": path.suffix.lower() == ".gif",
+            }
+        )
+
+    html = _environment.get_template("run.html.j2").render(
+        title=f"{config.get('experiment', 'run')} — {run.path.name}",
+        run_path=str(run.path.resolve()),
+        status=summary.get("status", "running"),
+        summary_rows=[(k, _format(v)) for k, v in _flatten(summary) if k not in ("experiment",)],
+        samples=[i for i in images if not i["animated"]],
+        animations=[i for i in images if i["animated"]],
+        curves=curves,
+        config_yaml=config_text,
+        env_rows=[(k, _format(v)) for k, v in _flatten(env) if not k.startswith("resumed_after")],
+        resumed=bool(env.get("resumed_after")),
+        written=dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
+    )
+    atomic_write_text(run.report_path, html)
+    return run.report_path

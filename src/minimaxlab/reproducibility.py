@@ -1,0 +1,89 @@
+"""Seeds, random-number-generator states and the record of the environment a run used."""
+
+from __future__ import annotations
+
+import platform
+import random
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+import minimaxlab
+
+
+def seed_everything(seed: int, device: torch.device, deterministic: bool = True) -> None:
+    """Seed Python, NumPy and torch (CPU and CUDA); ask cuDNN for reproducible kernels."""
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)  # also seeds every CUDA device
+    if device.type == "cuda" and deterministic:
+        torch.backends.cudnn.deterministic = True
+        torch.backends.cudnn.benchmark = False
+
+
+def derived_seed(seed: int, *stream: int) -> int:
+    """A seed for a named sub-stream (for example an epoch's shuffle), stable across runs."""
+    return int(np.random.SeedSequence([seed % 2**63, *stream]).generate_state(1, np.uint64)[0] >> 1)
+
+
+def global_rng_state() -> dict[str, Any]:
+    """Every global generator's state, for a checkpoint."""
+    state: dict[str, Any] = {
+        "python": random.getstate(),
+        "numpy": np.random.get_state(),
+        "torch": torch.get_rng_state(),
+    }
+    if torch.cuda.is_available() and torch.cuda.is_initialized():
+        state["cuda"] = torch.cuda.get_rng_state_all()
+    return state
+
+
+def set_global_rng_state(state: dict[str, Any]) -> None:
+    """Restore what :func:`global_rng_state` saved."""
+    random.setstate(state["python"])
+    np.random.set_state(state["numpy"])
+    torch.set_rng_state(state["torch"].cpu())
+    if "cuda" in state and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all([s.cpu() for s in state["cuda"]])
+
+
+def _git_commit() -> str | None:
+    root = Path(__file__).resolve().parents[2]
+    if not (root / ".git").exists():
+        return None
+    try:
+        out = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None
+
+
+def environment_info(device: torch.device, seed: int) -> dict[str, Any]:
+    """Versions, hardware and seed: what a reader needs to trust or repeat a run."""
+    info: dict[str, Any] = {
+        "minimaxlab": minimaxlab.__version__,
+        "git_commit": _git_commit(),
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "torch": torch.__version__,
+        "numpy": np.__version__,
+        "device": str(device),
+        "cpu_threads": torch.get_num_threads(),
+        "seed": seed,
+        "command": " ".join(Path(sys.argv[0]).name.split() + sys.argv[1:]),
+    }
+    if device.type == "cuda":
+        info["gpu"] = torch.cuda.get_device_name(device)
+        info["cuda"] = torch.version.cuda
+        info["cudnn"] = torch.backends.cudnn.version()
+    return info

@@ -1,0 +1,186 @@
+"""The run folder: where every stage writes, atomically, and where a stopped run resumes from.
+
+runs/<experiment>-<timestamp>/
+    config.yaml     the full resolved config
+    env.json        versions, device, seed
+    metrics.jsonl   one JSON record per logged step
+    summary.json    the final figures of the run
+    checkpoint.pt   models, optimisers, step, every RNG state
+    figures/        images the report shows
+    report.html
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import math
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import torch
+import yaml
+
+from minimaxlab.atomic import atomic_write_bytes, atomic_write_text
+from minimaxlab.errors import MinimaxlabError
+
+DEFAULT_ROOT = Path("runs")
+
+
+def _jsonable(value: Any) -> Any:
+    """Plain JSON values; non-finite floats become null so every line stays valid JSON."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, Path):
+        return str(value)
+    return value
+
+
+class Run:
+    """One run's folder. Create it with :meth:`create`, reopen it with :meth:`open`."""
+
+    def __init__(self, path: str | os.PathLike) -> None:
+        self.path = Path(path)
+
+    # ---- creating and opening -------------------------------------------------------------
+    @classmethod
+    def create(cls, experiment: str, out: str | os.PathLike | None = None) -> Run:
+        """A new, empty run folder: ``out`` if given, else ``runs/<experiment>-<timestamp>``."""
+        if out is not None:
+            path = Path(out)
+            if path.exists() and any(path.iterdir()):
+                raise MinimaxlabError(
+                    f"run folder {path} already exists and is not empty; choose another --out "
+                    f"or continue it with --resume {path}"
+                )
+        else:
+            stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+            path = DEFAULT_ROOT / f"{experiment}-{stamp}"
+            suffix = 1
+            while path.exists():
+                suffix += 1
+                path = DEFAULT_ROOT / f"{experiment}-{stamp}-{suffix}"
+        path.mkdir(parents=True, exist_ok=True)
+        return cls(path)
+
+    @classmethod
+    def open(cls, path: str | os.PathLike) -> Run:
+        """An existing run folder, checked to hold a config."""
+        run = cls(path)
+        if not run.path.is_dir():
+            raise MinimaxlabError(f"run folder {run.path} does not exist")
+        if not run.config_path.is_file():
+            raise MinimaxlabError(
+                f"{run.path} is not a run folder (it has no config.yaml); pass a folder that "
+                "'minimaxlab run' wrote"
+            )
+        return run
+
+    # ---- paths -----------------------------------------------------------------------------
+    @property
+    def config_path(self) -> Path:
+        return self.path / "config.yaml"
+
+    @property
+    def env_path(self) -> Path:
+        return self.path / "env.json"
+
+    @property
+    def metrics_path(self) -> Path:
+        return self.path / "metrics.jsonl"
+
+    @property
+    def summary_path(self) -> Path:
+        return self.path / "summary.json"
+
+    @property
+    def checkpoint_path(self) -> Path:
+        return self.path / "checkpoint.pt"
+
+    @property
+    def report_path(self) -> Path:
+        return self.path / "report.html"
+
+    def figure_path(self, name: str) -> Path:
+        """Where a figure called ``name`` (for example ``samples/epoch_010.png``) goes."""
+        path = self.path / "figures" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return path
+
+    # ---- config and environment ------------------------------------------------------------
+    def write_config(self, data: dict[str, Any]) -> None:
+        atomic_write_text(self.config_path, yaml.safe_dump(data, sort_keys=False))
+
+    def read_config(self) -> dict[str, Any]:
+        data = yaml.safe_load(self.config_path.read_text(encoding="utf-8"))
+        if not isinstance(data, dict) or "experiment" not in data:
+            raise MinimaxlabError(f"{self.config_path} is not a minimaxlab config")
+        return data
+
+    def write_json(self, path: Path, data: Any) -> None:
+        atomic_write_text(path, json.dumps(_jsonable(data), indent=2) + "\n")
+
+    def read_json(self, path: Path) -> Any:
+        return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+
+    def write_env(self, info: dict[str, Any]) -> None:
+        self.write_json(self.env_path, info)
+
+    def write_summary(self, summary: dict[str, Any]) -> None:
+        self.write_json(self.summary_path, summary)
+
+    def read_summary(self) -> dict[str, Any]:
+        return self.read_json(self.summary_path) or {}
+
+    # ---- metrics ---------------------------------------------------------------------------
+    def log_metrics(self, record: dict[str, Any]) -> None:
+        """Append one record; a line is written whole, so a kill loses at most the last line."""
+        with open(self.metrics_path, "a", encoding="utf-8") as f:
+            f.write(json.dumps(_jsonable(record)) + "\n")
+
+    def metrics(self) -> Iterator[dict[str, Any]]:
+        """The logged records, skipping a torn last line if the process was killed mid-write."""
+        if not self.metrics_path.is_file():
+            return
+        with open(self.metrics_path, encoding="utf-8") as f:
+            for line in f:
+                try:
+                    yield json.loads(line)
+                except json.JSONDecodeError:
+                    continue
+
+    def truncate_metrics(self, last_step: int) -> None:
+        """Drop records after ``last_step``: they belong to training that the checkpoint lost."""
+        kept = [r for r in self.metrics() if r.get("step", 0) <= last_step]
+        atomic_write_text(self.metrics_path, "".join(json.dumps(r) + "\n" for r in kept))
+
+    # ---- checkpoints -----------------------------------------------------------------------
+    def save_checkpoint(self, state: dict[str, Any]) -> None:
+        """Write ``checkpoint.pt`` atomically (serialised in memory, then renamed into place)."""
+        buffer = io.BytesIO()
+        torch.save(state, buffer)
+        atomic_write_bytes(self.checkpoint_path, buffer.getvalue())
+
+    def has_checkpoint(self) -> bool:
+        return self.checkpoint_path.is_file()
+
+    def load_checkpoint(self, map_location: str | torch.device = "cpu") -> dict[str, Any]:
+        if not self.checkpoint_path.is_file():
+            raise MinimaxlabError(
+                f"{self.path} has no checkpoint.pt; the run stopped before its first checkpoint"
+            )
+        try:
+            # The checkpoint holds RNG states (NumPy arrays, tuples), so it is not weights-only;
+            # it is the project's own file, written by save_checkpoint.
+            return torch.load(self.checkpoint_path, map_location=map_location, weights_only=False)
+        except Exception as err:  # torch raises many types for a damaged file
+            raise MinimaxlabError(
+                f"cannot read {self.checkpoint_path}: {type(err).__name__}; the file is damaged"
+            ) from None

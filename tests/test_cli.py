@@ -1,0 +1,166 @@
+"""The command line, end to end on tiny data: exit codes, messages, the run folder, resume."""
+
+import signal
+
+import pytest
+import torch
+import yaml
+from PIL import Image
+from typer.testing import CliRunner
+
+from minimaxlab.cli import app
+from minimaxlab.gan.trainer import GanTrainer
+
+TINY = [
+    "data.name=digits",
+    "data.image_size=28",
+    "data.limit=96",
+    "train.batch_size=16",
+    "train.epochs=2",
+    "train.log_every=2",
+    "samples.grid_epochs=[0,2]",
+    "samples.grid_size=2",
+]
+
+
+def invoke(*args):
+    return CliRunner().invoke(app, [str(a) for a in args])
+
+
+def run_tiny(out, *extra):
+    return invoke(
+        "run",
+        "dcgan-fashion",
+        "--profile",
+        "quick",
+        "--device",
+        "cpu",
+        "--no-progress",
+        "--out",
+        out,
+        *TINY,
+        *extra,
+    )
+
+
+def one_line_error(result, *fragments):
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    for fragment in fragments:
+        assert fragment in lines[0]
+    assert "Traceback" not in result.output
+
+
+def test_list_shows_each_experiment_with_a_description():
+    result = invoke("list")
+    assert result.exit_code == 0
+    assert "dcgan-fashion" in result.stdout and "DCGAN" in result.stdout
+
+
+def test_unknown_experiment(tmp_path):
+    one_line_error(
+        invoke("run", "dcgan-cifar", "--out", tmp_path / "r"),
+        "unknown experiment 'dcgan-cifar'",
+        "dcgan-fashion",
+    )
+
+
+def test_bad_override(tmp_path):
+    one_line_error(run_tiny(tmp_path / "r", "train.epohcs=3"), "unknown config key 'train.epohcs'")
+    one_line_error(run_tiny(tmp_path / "r", "train.batch_size=0"), "'train.batch_size'")
+    assert not (tmp_path / "r").exists()
+
+
+def test_missing_data_set_leaves_no_run_folder(tmp_path):
+    result = invoke(
+        "run",
+        "dcgan-fashion",
+        "--out",
+        tmp_path / "r",
+        "--no-progress",
+        f"data.root={tmp_path / 'empty'}",
+    )
+    one_line_error(result, "data set 'fashion-mnist' not found", "minimaxlab data fetch")
+    assert not (tmp_path / "r").exists()
+
+
+def test_unavailable_device_is_a_user_error(tmp_path):
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a GPU")
+    result = invoke("run", "dcgan-fashion", "--device", "cuda", "--out", tmp_path / "r", *TINY)
+    one_line_error(result, "no CUDA GPU is available")
+
+
+def test_a_run_writes_its_whole_folder_and_samples(tmp_path):
+    out = tmp_path / "run"
+    result = run_tiny(out)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip().splitlines()[-1] == str(out)  # the run folder, printed last
+    for name in (
+        "config.yaml",
+        "env.json",
+        "metrics.jsonl",
+        "summary.json",
+        "checkpoint.pt",
+        "report.html",
+        "figures/progress.gif",
+        "figures/samples/epoch_000.png",
+        "figures/samples/epoch_002.png",
+    ):
+        assert (out / name).is_file(), name
+    config = yaml.safe_load((out / "config.yaml").read_text())
+    assert config["data"]["name"] == "digits" and config["train"]["epochs"] == 2
+    env = yaml.safe_load((out / "env.json").read_text())
+    assert env["device"] == "cpu" and env["seed"] == 0 and env["torch"] == torch.__version__
+    summary = yaml.safe_load((out / "summary.json").read_text())
+    assert summary["status"] == "finished" and summary["steps"] == 12
+    assert summary["parameters"] == {"generator": 2_305_472, "discriminator": 212_865}
+    html = (out / "report.html").read_text()
+    for fragment in ("data:image/gif;base64", "data:image/png;base64", "Losses", "cpu"):
+        assert fragment in html
+
+    png = tmp_path / "samples.png"
+    result = invoke("sample", out, "--n", 9, "--out", png, "--device", "cpu")
+    assert result.exit_code == 0, result.output
+    with Image.open(png) as image:
+        assert image.size == (3 * (3 * 30 + 2),) * 2  # 3×3 tiles of 28 px, 2 px gaps, ×3 scale
+    one_line_error(invoke("sample", tmp_path / "nowhere", "--out", png), "does not exist")
+    one_line_error(invoke("sample", out, "--out", tmp_path / "x.jpg"), "must name a .png")
+
+
+def test_same_seed_same_numbers_and_ctrl_c_resumes_to_the_same_weights(tmp_path, monkeypatch):
+    straight = tmp_path / "straight"
+    assert run_tiny(straight).exit_code == 0
+
+    original = GanTrainer.iteration
+
+    def interrupt_at_step_5(self, batches):
+        original(self, batches)
+        if self.step == 4:  # the loop counts this iteration as step 5
+            signal.raise_signal(signal.SIGINT)
+
+    monkeypatch.setattr(GanTrainer, "iteration", interrupt_at_step_5)
+    stopped = tmp_path / "stopped"
+    result = run_tiny(stopped)
+    assert result.exit_code == 130, result.output
+    assert "interrupted at step 5" in result.stderr
+    assert yaml.safe_load((stopped / "summary.json").read_text())["status"] == "interrupted"
+    assert torch.load(stopped / "checkpoint.pt", weights_only=False)["step"] == 5
+    assert (stopped / "report.html").is_file()
+    monkeypatch.setattr(GanTrainer, "iteration", original)
+
+    result = invoke("run", "--resume", stopped, "--no-progress")
+    assert result.exit_code == 0, result.output
+    a = torch.load(straight / "checkpoint.pt", weights_only=False)
+    b = torch.load(stopped / "checkpoint.pt", weights_only=False)
+    assert a["step"] == b["step"] == 12
+    for part in ("generator", "discriminator"):
+        for key, value in a["models"][part].items():
+            assert torch.equal(value, b["models"][part][key]), (part, key)
+    assert yaml.safe_load((stopped / "env.json").read_text())["resumed_after"]["seed"] == 0
+
+
+def test_resume_needs_a_run_folder(tmp_path):
+    one_line_error(invoke("run", "--resume", tmp_path), "is not a run folder")
+    one_line_error(invoke("run"), "name an experiment")

@@ -1,0 +1,74 @@
+import json
+import os
+
+import pytest
+import torch
+
+from minimaxlab.atomic import atomic_path, atomic_write_text
+from minimaxlab.errors import MinimaxlabError
+from minimaxlab.runs import Run
+
+
+def test_atomic_write_leaves_the_old_file_when_writing_fails(tmp_path):
+    target = tmp_path / "summary.json"
+    atomic_write_text(target, "old")
+    with pytest.raises(RuntimeError), atomic_path(target) as tmp:
+        tmp.write_text("half")
+        raise RuntimeError("killed mid-write")
+    assert target.read_text() == "old"
+    assert os.listdir(tmp_path) == ["summary.json"]  # no temporary file left behind
+
+
+def test_create_names_folders_by_experiment_and_time(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    first, second = Run.create("dcgan-fashion"), Run.create("dcgan-fashion")
+    assert (
+        first.path.parent == second.path.parent == tmp_path.joinpath("runs").relative_to(tmp_path)
+    )
+    assert first.path.name.startswith("dcgan-fashion-") and first.path != second.path
+
+
+def test_create_refuses_a_folder_with_content(tmp_path):
+    (tmp_path / "old.txt").write_text("keep me")
+    with pytest.raises(MinimaxlabError, match="already exists and is not empty"):
+        Run.create("x", tmp_path)
+
+
+def test_open_checks_that_it_is_a_run(tmp_path):
+    with pytest.raises(MinimaxlabError, match="does not exist"):
+        Run.open(tmp_path / "nowhere")
+    with pytest.raises(MinimaxlabError, match="no config.yaml"):
+        Run.open(tmp_path)
+
+
+def test_metrics_survive_a_torn_line_and_are_truncated_on_resume(tmp_path):
+    run = Run.create("x", tmp_path / "run")
+    for step in (1, 2, 3):
+        run.log_metrics({"step": step, "loss": float(step), "bad": float("nan")})
+    with open(run.metrics_path, "a") as f:
+        f.write('{"step": 4, "lo')  # killed mid-line
+    records = list(run.metrics())
+    assert [r["step"] for r in records] == [1, 2, 3]
+    assert records[0]["bad"] is None  # NaN is written as null: every line stays valid JSON
+    run.truncate_metrics(2)
+    assert [r["step"] for r in run.metrics()] == [1, 2]
+
+
+def test_checkpoints_round_trip_and_damage_is_reported(tmp_path):
+    run = Run.create("x", tmp_path / "run")
+    with pytest.raises(MinimaxlabError, match="no checkpoint.pt"):
+        run.load_checkpoint()
+    run.save_checkpoint({"step": 7, "weights": torch.arange(3)})
+    state = run.load_checkpoint()
+    assert state["step"] == 7 and torch.equal(state["weights"], torch.arange(3))
+    run.checkpoint_path.write_bytes(run.checkpoint_path.read_bytes()[:20])
+    with pytest.raises(MinimaxlabError, match="damaged"):
+        run.load_checkpoint()
+
+
+def test_summary_and_config_are_readable(tmp_path):
+    run = Run.create("x", tmp_path / "run")
+    run.write_config({"experiment": "x", "seed": 1})
+    run.write_summary({"loss": 0.5, "inf": float("inf")})
+    assert run.read_config()["seed"] == 1
+    assert json.loads(run.summary_path.read_text()) == {"loss": 0.5, "inf": None}
