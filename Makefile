@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test install data lint bench clean
+.PHONY: demo test install data lint clean
 
 # torch==2.13.0 first: it is the local CPU build; any looser request would pull CUDA wheels.
 $(STAMP): pyproject.toml
@@ -21,15 +21,12 @@ data: install
 demo: data
 	$(BIN)/minimaxlab run dcgan-fashion --profile quick
 
-test: install
+test: lint
 	$(BIN)/python -m pytest
 
 lint: install
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
-
-bench: install
-	$(BIN)/python benchmarks/run_all.py
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

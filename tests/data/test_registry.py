@@ -33,7 +33,9 @@ def test_search_order_env_then_cache_then_system(fake_mnist, tmp_path, monkeypat
     env_root = tmp_path / "env"
     (env_root / "mnist").mkdir(parents=True)
     for f in system.iterdir():  # unpacked copies are accepted as well as .gz
-        (env_root / "mnist" / f.name.removesuffix(".gz")).write_bytes(gzip.decompress(f.read_bytes()))
+        (env_root / "mnist" / f.name.removesuffix(".gz")).write_bytes(
+            gzip.decompress(f.read_bytes())
+        )
     monkeypatch.setenv("MINIMAXLAB_DATA", str(env_root))
     assert find_dataset("mnist") == env_root / "mnist"
     assert len(load_images("mnist")) == 40
@@ -67,8 +69,10 @@ def test_fetch_downloads_every_file_with_checks(fake_mnist):
 def test_fetch_rejects_a_mirror_with_wrong_content(fake_mnist, monkeypatch):
     spec = registry.IDX_DATASETS["mnist"]
     wrong = registry.IdxDataset(
-        name="mnist", files={s: (registry.IdxFile(i.name, "0" * 64), l) for s, (i, l) in spec.files.items()},
-        mirrors=spec.mirrors, class_names=spec.class_names,
+        name="mnist",
+        files={s: (registry.IdxFile(im.name, "0" * 64), lb) for s, (im, lb) in spec.files.items()},
+        mirrors=spec.mirrors,
+        class_names=spec.class_names,
     )
     monkeypatch.setitem(registry.IDX_DATASETS, "mnist", wrong)
     with pytest.raises(MinimaxlabError, match="could not download train-images-idx3-ubyte.gz"):
@@ -87,11 +91,14 @@ def test_fetch_prefers_the_debian_package_when_apt_works(fake_mnist, monkeypatch
         return True
 
     spec = registry.IDX_DATASETS["mnist"]
-    fashion = registry.IdxDataset("fashion-mnist", spec.files, (), spec.class_names,
-                                  debian_package="dataset-fashion-mnist")
+    fashion = registry.IdxDataset(
+        "fashion-mnist", spec.files, (), spec.class_names, debian_package="dataset-fashion-mnist"
+    )
     monkeypatch.setitem(registry.IDX_DATASETS, "fashion-mnist", fashion)
     monkeypatch.setattr(registry, "_install_debian_package", fake_install)
-    assert fetch_dataset("fashion-mnist", progress=False) == registry.SYSTEM_DATA_DIR / "fashion-mnist"
+    assert (
+        fetch_dataset("fashion-mnist", progress=False) == registry.SYSTEM_DATA_DIR / "fashion-mnist"
+    )
     assert installed == ["dataset-fashion-mnist"]
 
 

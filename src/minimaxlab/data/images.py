@@ -15,7 +15,7 @@ DIGITS_SPLIT_SEED = 0  # a fixed split, so every run and every cache sees the sa
 
 @dataclass(frozen=True)
 class ImageSet:
-    """A labelled image split: ``images`` is uint8 N×C×H×W, ``labels`` int64 N, both on one device."""
+    """A labelled split: ``images`` uint8 N×C×H×W and ``labels`` int64 N, on one device."""
 
     name: str
     split: str
@@ -56,7 +56,10 @@ class ImageSet:
         if self.shape[1:] == (size, size):
             return self
         scaled = F.interpolate(
-            self.images.float(), size=(size, size), mode="bilinear", antialias=True,
+            self.images.float(),
+            size=(size, size),
+            mode="bilinear",
+            antialias=True,
             align_corners=False,
         )
         images = scaled.round_().clamp_(0, 255).to(torch.uint8)
@@ -65,7 +68,11 @@ class ImageSet:
 
 
 def from_arrays(
-    name: str, split: str, images: np.ndarray, labels: np.ndarray, class_names: tuple[str, ...],
+    name: str,
+    split: str,
+    images: np.ndarray,
+    labels: np.ndarray,
+    class_names: tuple[str, ...],
     checksum: str | None = None,
 ) -> ImageSet:
     """An ImageSet from N×H×W or N×C×H×W uint8 images and integer labels (on the CPU)."""

@@ -49,24 +49,42 @@ FASHION_MNIST = IdxDataset(
     name="fashion-mnist",
     files={
         "train": (
-            IdxFile("train-images-idx3-ubyte",
-                    "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888"),
-            IdxFile("train-labels-idx1-ubyte",
-                    "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9"),
+            IdxFile(
+                "train-images-idx3-ubyte",
+                "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
+            ),
+            IdxFile(
+                "train-labels-idx1-ubyte",
+                "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
+            ),
         ),
         "test": (
-            IdxFile("t10k-images-idx3-ubyte",
-                    "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b"),
-            IdxFile("t10k-labels-idx1-ubyte",
-                    "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34"),
+            IdxFile(
+                "t10k-images-idx3-ubyte",
+                "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
+            ),
+            IdxFile(
+                "t10k-labels-idx1-ubyte",
+                "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
+            ),
         ),
     },
     mirrors=(
         "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
         "https://raw.githubusercontent.com/zalandoresearch/fashion-mnist/master/data/fashion/",
     ),
-    class_names=("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-                 "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"),
+    class_names=(
+        "T-shirt/top",
+        "Trouser",
+        "Pullover",
+        "Dress",
+        "Coat",
+        "Sandal",
+        "Shirt",
+        "Sneaker",
+        "Bag",
+        "Ankle boot",
+    ),
     debian_package="dataset-fashion-mnist",
 )
 
@@ -74,16 +92,24 @@ MNIST = IdxDataset(
     name="mnist",
     files={
         "train": (
-            IdxFile("train-images-idx3-ubyte",
-                    "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db"),
-            IdxFile("train-labels-idx1-ubyte",
-                    "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5"),
+            IdxFile(
+                "train-images-idx3-ubyte",
+                "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
+            ),
+            IdxFile(
+                "train-labels-idx1-ubyte",
+                "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
+            ),
         ),
         "test": (
-            IdxFile("t10k-images-idx3-ubyte",
-                    "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7"),
-            IdxFile("t10k-labels-idx1-ubyte",
-                    "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2"),
+            IdxFile(
+                "t10k-images-idx3-ubyte",
+                "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
+            ),
+            IdxFile(
+                "t10k-labels-idx1-ubyte",
+                "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
+            ),
         ),
     },
     mirrors=(
@@ -154,7 +180,10 @@ def _apt_command() -> list[str] | None:
         return None
     if os.geteuid() == 0:
         return ["apt-get"]
-    if shutil.which("sudo") and subprocess.run(["sudo", "-n", "true"], capture_output=True).returncode == 0:
+    if (
+        shutil.which("sudo")
+        and subprocess.run(["sudo", "-n", "true"], capture_output=True).returncode == 0
+    ):
         return ["sudo", "-n", "apt-get"]
     return None
 
@@ -173,7 +202,7 @@ def _install_debian_package(package: str) -> bool:
 
 
 def fetch_dataset(name: str, *, use_apt: bool = True, progress: bool = True) -> Path:
-    """Make ``name`` available: already present, else its Debian package, else verified downloads."""
+    """Make ``name`` available: found, else its Debian package, else verified downloads."""
     if name == "digits":
         return Path("(scikit-learn)")
     spec = _idx_spec(name)
@@ -222,7 +251,7 @@ def load_images(
     limit: int | None = None,
     image_size: int | None = None,
 ) -> ImageSet:
-    """A named image data set's split, optionally cut to ``limit`` images and resized, on ``device``."""
+    """A named data set's split on ``device``, optionally cut to ``limit`` images and resized."""
     if name == "digits":
         data = load_digits(split)
     elif name in IDX_DATASETS:

@@ -116,6 +116,7 @@ class GanTrainer:
         self._window = torch.zeros(len(LOGGED), device=self.device)
         self._window_steps = 0
         self._window_start = time.perf_counter()
+        self.last_record: dict[str, Any] | None = None
 
     # ---- one iteration ---------------------------------------------------------------------
     def _noise(self, n: int) -> torch.Tensor:
@@ -236,6 +237,7 @@ class GanTrainer:
         self._window.zero_()
         self._window_steps = 0
         self._window_start = now
+        self.last_record = record
         return record
 
     # ---- figures ---------------------------------------------------------------------------
@@ -308,6 +310,7 @@ class GanTrainer:
             "epochs": self.step / self.steps_per_epoch,
             "train_time_s": self.elapsed_s,
             "images_per_s": images / self.elapsed_s if self.elapsed_s > 0 else None,
+            "final": {k: self.last_record[k] for k in LOGGED} if self.last_record else None,
         }
 
     # ---- progress --------------------------------------------------------------------------
@@ -329,7 +332,7 @@ class GanTrainer:
         return Progress(
             TextColumn("{task.fields[epoch]}"),
             BarColumn(),
-            TextColumn("step {task.completed}/{task.total}"),
+            TextColumn("step {task.completed:.0f}/{task.total:.0f}"),
             TextColumn("{task.fields[stats]}"),
             TimeElapsedColumn(),
             TextColumn("eta"),

@@ -1,0 +1,44 @@
+import pytest
+import torch
+import yaml
+
+from minimaxlab.errors import MinimaxlabError
+from minimaxlab.experiments.dcgan_fashion import DCGANFashionConfig, build_models
+from minimaxlab.gan.generators import load_generator, sample_images
+from minimaxlab.runs import Run
+
+
+def make_run(folder, **config_changes):
+    config = DCGANFashionConfig(**config_changes)
+    run = Run.create("dcgan-fashion", folder)
+    run.write_config(config.model_dump(mode="json"))
+    models = build_models(config)
+    run.save_checkpoint({"models": {k: m.state_dict() for k, m in models.items()}})
+    return run, models["generator"]
+
+
+def test_loads_the_trained_generator_in_eval_mode(tmp_path):
+    run, generator = make_run(tmp_path / "run")
+    loaded = load_generator(run.path)
+    assert not loaded.training
+    for key, value in generator.state_dict().items():
+        assert torch.equal(value, loaded.state_dict()[key])
+    images = sample_images(loaded, 5, seed=1)
+    assert images.shape == (5, 1, 28, 28)
+    assert torch.equal(images, sample_images(loaded, 5, seed=1))
+    assert not torch.equal(images, sample_images(loaded, 5, seed=2))
+
+
+def test_a_checkpoint_of_another_architecture_is_a_clear_error(tmp_path):
+    run, _ = make_run(tmp_path / "run")
+    config = yaml.safe_load(run.config_path.read_text())
+    config["model"]["latent_dim"] = 64  # the config no longer matches the weights
+    run.write_config(config)
+    with pytest.raises(MinimaxlabError, match="does not fit the architecture"):
+        load_generator(run.path)
+
+
+def test_sampling_needs_at_least_one_image(tmp_path):
+    run, _ = make_run(tmp_path / "run")
+    with pytest.raises(MinimaxlabError, match="at least 1"):
+        sample_images(load_generator(run.path), 0)

@@ -1,0 +1,47 @@
+import re
+
+import torch
+
+from minimaxlab.plots import save_gif, save_image_grid
+from minimaxlab.report import write_report
+from minimaxlab.runs import Run
+
+
+def test_report_is_self_contained_and_shows_what_the_run_wrote(tmp_path):
+    run = Run.create("dcgan-fashion", tmp_path / "run")
+    run.write_config({"experiment": "dcgan-fashion", "seed": 5, "train": {"epochs": 2}})
+    run.write_env({"device": "cpu", "torch": torch.__version__, "seed": 5})
+    for step in (10, 20):
+        run.log_metrics(
+            {
+                "step": step,
+                "d_loss": 1.2,
+                "g_loss": 0.8,
+                "d_real": 0.6,
+                "d_fake": 0.4,
+                "images_per_s": 400.0,
+            }
+        )
+    images = torch.rand(4, 1, 28, 28) * 2 - 1
+    frames = []
+    for epoch in (1, 2):
+        frames.append(run.figure_path(f"progress/epoch_{epoch:03d}.png"))
+        save_image_grid(images, frames[-1], nrow=2)
+    save_image_grid(images, run.figure_path("samples/epoch_002.png"), nrow=2)
+    save_gif(frames, run.figure_path("progress.gif"))
+    run.write_summary({"experiment": "dcgan-fashion", "status": "finished", "steps": 20})
+
+    html = write_report(run).read_text()
+    assert "samples · epoch 2" in html
+    assert len(re.findall(r'src="data:image/gif;base64,', html)) == 1  # the animation
+    # One sample grid and three curve groups; progress frames live only in the GIF.
+    assert len(re.findall(r'src="data:image/png;base64,', html)) == 1 + 3
+    assert "seed: 5" in html and "finished" in html
+    assert not re.search(r'src="(?!data:)', html)  # nothing outside the file: opens offline
+
+
+def test_report_of_a_run_that_has_not_logged_yet(tmp_path):
+    run = Run.create("x", tmp_path / "run")
+    run.write_config({"experiment": "x"})
+    html = write_report(run).read_text()
+    assert "No metrics were logged" in html and "running" in html
