@@ -164,3 +164,43 @@ def test_same_seed_same_numbers_and_ctrl_c_resumes_to_the_same_weights(tmp_path,
 def test_resume_needs_a_run_folder(tmp_path):
     one_line_error(invoke("run", "--resume", tmp_path), "is not a run folder")
     one_line_error(invoke("run"), "name an experiment")
+
+
+def test_deterministic_runs_repeat_bitwise_in_separate_processes(tmp_path):
+    """Multi-threaded CPU kernels may round differently from process to process; with
+    deterministic=true two processes (logging at different intervals) agree to the bit."""
+    import os
+    import subprocess
+    import sys
+
+    checkpoints = []
+    for log_every in (2, 3):
+        out = tmp_path / f"run{log_every}"
+        args = [
+            "run",
+            "dcgan-fashion",
+            "--profile",
+            "quick",
+            "--device",
+            "cpu",
+            "--no-progress",
+            "--out",
+            str(out),
+            *TINY,
+            "train.epochs=1",
+            f"train.log_every={log_every}",
+            "deterministic=true",
+        ]
+        env = {**os.environ, "OMP_NUM_THREADS": "2"}
+        done = subprocess.run(
+            [sys.executable, "-m", "minimaxlab", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert done.returncode == 0, done.stderr
+        checkpoints.append(torch.load(out / "checkpoint.pt", weights_only=False))
+        assert yaml.safe_load((out / "env.json").read_text())["cpu_threads"] == 1
+    first, second = (c["models"]["generator"] for c in checkpoints)
+    assert all(torch.equal(value, second[key]) for key, value in first.items())

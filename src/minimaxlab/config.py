@@ -32,6 +32,10 @@ class ExperimentConfig(StrictModel):
     experiment: str
     seed: int = 0
     device: str = "auto"  # auto, cpu, cuda or cuda:N; what was used goes into env.json
+    # Bitwise-repeatable numbers between processes, at a cost in speed: one CPU thread
+    # (multi-threaded CPU kernels may round differently from run to run), deterministic GPU
+    # kernels. Within one process, and across a stop and resume, runs repeat without it.
+    deterministic: bool = False
 
 
 def configs_dir() -> Path:

@@ -63,6 +63,7 @@ def run_experiment(
     created = resume is None
     if created:
         run = Run.create(experiment.name, out)
+    seed_everything(config.seed, torch_device, config.deterministic)
     env = environment_info(torch_device, config.seed)
     if created:
         env["profile"] = profile
@@ -72,7 +73,6 @@ def run_experiment(
         env["resumed_after"] = previous
     run.write_config(config.model_dump(mode="json"))
     run.write_env(env)
-    seed_everything(config.seed, torch_device)
 
     context_args = dict(run=run, device=torch_device, resume=not created, progress=progress)
     try:

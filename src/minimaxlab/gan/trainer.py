@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 import torch
 from pydantic import Field, NonNegativeInt, PositiveFloat, PositiveInt
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from torch import nn
 
 from minimaxlab.config import StrictModel
@@ -324,18 +324,16 @@ class GanTrainer:
             return ""
         rate = record["images_per_s"] or 0.0
         return (
-            f"D {record['d_loss']:.3f}  G {record['g_loss']:.3f}  "
-            f"D(x) {record['d_real']:.2f}  D(G(z)) {record['d_fake']:.2f}  {rate:,.0f} img/s"
+            f"D {record['d_loss']:.3f} G {record['g_loss']:.3f} "
+            f"D(x) {record['d_real']:.2f} D(G(z)) {record['d_fake']:.2f} {rate:,.0f} img/s"
         )
 
     def _progress_bar(self) -> Progress:
         return Progress(
             TextColumn("{task.fields[epoch]}"),
-            BarColumn(),
-            TextColumn("step {task.completed:.0f}/{task.total:.0f}"),
+            BarColumn(bar_width=24),
+            TextColumn("{task.completed:.0f}/{task.total:.0f}"),
             TextColumn("{task.fields[stats]}"),
-            TimeElapsedColumn(),
-            TextColumn("eta"),
             TimeRemainingColumn(),
             disable=not self.show_progress,
         )
