@@ -204,3 +204,17 @@ def test_deterministic_runs_repeat_bitwise_in_separate_processes(tmp_path):
         assert yaml.safe_load((out / "env.json").read_text())["cpu_threads"] == 1
     first, second = (c["models"]["generator"] for c in checkpoints)
     assert all(torch.equal(value, second[key]) for key, value in first.items())
+
+
+def test_gan_mnist_falls_back_to_data_that_is_here(tmp_path):
+    out = tmp_path / "run"
+    args = ["--profile", "quick", "--device", "cpu", "--no-progress", "--out", out]
+    tiny = ["data.limit=64", "train.batch_size=16", "train.epochs=1", "samples.grid_epochs=[0,1]"]
+    with pytest.warns(UserWarning, match="mnist is not on this machine; training on digits"):
+        result = invoke("run", "gan-mnist", *args, *tiny)
+    assert result.exit_code == 0, result.output
+    summary = yaml.safe_load((out / "summary.json").read_text())
+    assert summary["data"]["name"] == "digits"  # neither mnist nor fashion-mnist in the sandbox
+    assert (out / "figures" / "samples" / "epoch_000.png").is_file()
+    with Image.open(out / "figures" / "samples" / "epoch_001.png") as grid:
+        assert grid.size == (3 * (5 * 30 + 2),) * 2  # 5×5 samples

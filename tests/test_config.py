@@ -69,8 +69,8 @@ def test_overrides_are_typed_and_nested():
         ("train.batch_size=many", "config key 'train.batch_size': Input should be a valid integer"),
         (
             "train.loss=hinge",
-            "config key 'train.loss': Input should be 'non-saturating' or "
-            "'saturating' (got 'hinge')",
+            "config key 'train.loss': Input should be 'non-saturating', "
+            "'saturating' or 'wgan-gp' (got 'hinge')",
         ),
         ("data.name=cifar", "config key 'data.name'"),
         ("train.generator_optimizer.betas=[0.5, 1.5]", "betas must both lie in [0, 1)"),
@@ -121,3 +121,27 @@ def test_config_round_trips_through_yaml():
     again = validate(DCGANFashionConfig, yaml.safe_load(config_to_yaml(config)))
     assert again == config
     assert apply_overrides(config.model_dump(), DCGANFashionConfig, [])["seed"] == 3
+
+
+def test_every_experiments_full_yaml_spells_out_its_typed_defaults():
+    from minimaxlab.experiments import EXPERIMENTS
+
+    for name, experiment in EXPERIMENTS.items():
+        assert resolve_config(experiment.config_class, name, "full") == experiment.config_class()
+        quick = resolve_config(experiment.config_class, name, "quick")
+        assert quick.train.epochs < experiment.config_class().train.epochs
+
+
+def test_mlp_gan_and_wgan_gp_settings_are_the_spec():
+    from minimaxlab.experiments.gan_mnist import MLPGanConfig
+    from minimaxlab.experiments.wgan_gp import WganGpConfig
+
+    gan = resolve_config(MLPGanConfig, "gan-mnist")
+    assert (gan.train.epochs, gan.train.batch_size, gan.train.loss) == (100, 64, "non-saturating")
+    assert gan.train.generator_optimizer.lr == gan.train.discriminator_optimizer.lr == 1e-4
+    assert gan.samples.grid_size**2 == 25 and gan.samples.grid_epochs == [0, 50, 100]
+    assert gan.data.name == "mnist" and gan.data.fallbacks == ["fashion-mnist", "digits"]
+    wgan = resolve_config(WganGpConfig, "wgan-gp")
+    assert (wgan.train.loss, wgan.train.gp_weight, wgan.train.d_steps) == ("wgan-gp", 10.0, 5)
+    for optimizer in (wgan.train.generator_optimizer, wgan.train.discriminator_optimizer):
+        assert optimizer.lr == 1e-4 and optimizer.betas == (0.5, 0.9)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import sys
+import warnings
 from pathlib import Path
 from typing import Annotated
 
@@ -157,8 +158,13 @@ def data_fetch(
     typer.echo(str(fetch_dataset(name, use_apt=apt)))
 
 
+def _one_line_warning(message, category, filename, lineno, line=None) -> str:
+    return f"warning: {message}\n"
+
+
 def main() -> None:
     """Console-script entry point."""
+    warnings.formatwarning = _one_line_warning  # users need the message, not our source line
     app()
 
 

@@ -4,7 +4,9 @@ import torch.nn.functional as F
 
 from minimaxlab.gan.losses import (
     BCELoss,
+    WassersteinGPLoss,
     bce_discriminator_loss,
+    gradient_penalty,
     non_saturating_generator_loss,
     saturating_generator_loss,
 )
@@ -54,3 +56,56 @@ def test_loss_objects_call_the_discriminator_and_report_beliefs():
         torch.sigmoid(torch.tensor(6.0)).item()
     )
     assert BCELoss(saturating=True).generator_loss(discriminator, fake).item() < 0
+
+
+def test_gradient_penalty_of_a_linear_critic_is_its_weight_norm_minus_one_squared():
+    weight = torch.tensor([3.0, 4.0], dtype=torch.float64)  # ‖w‖ = 5: penalty (5 − 1)² = 16
+
+    def critic(x):
+        return x @ weight
+
+    real, fake = torch.randn(6, 2, dtype=torch.float64), torch.randn(6, 2, dtype=torch.float64)
+    assert gradient_penalty(critic, real, fake).item() == pytest.approx(16.0)
+
+
+def test_gradient_penalty_by_hand_with_one_coefficient_per_sample():
+    # D(x) = ½‖x‖² has ∇D(x̂) = x̂, so the penalty is mean_i (‖x̂_i‖ − 1)².
+    def critic(x):
+        return 0.5 * x.flatten(1).pow(2).sum(1)
+
+    real = torch.tensor([[[[2.0, 0.0]]], [[[0.0, 4.0]]]], dtype=torch.float64)  # N×1×1×2
+    fake = torch.zeros_like(real)
+    epsilon = torch.tensor([0.5, 0.25], dtype=torch.float64)
+    # x̂ = (1, 0) and (0, 1): both norms are 1, so the penalty is exactly 0.
+    assert gradient_penalty(critic, real, fake, epsilon).item() == pytest.approx(0.0)
+    epsilon = torch.tensor([1.0, 1.0], dtype=torch.float64)  # norms 2 and 4: ((1)² + (3)²) / 2
+    assert gradient_penalty(critic, real, fake, epsilon).item() == pytest.approx(5.0)
+
+
+def test_each_sample_gets_its_own_interpolation_coefficient():
+    seen = []
+
+    def critic(x):
+        seen.append(x.detach())
+        return x.flatten(1).sum(1)
+
+    torch.manual_seed(0)
+    real, fake = torch.ones(64, 1, 4, 4), torch.zeros(64, 1, 4, 4)
+    gradient_penalty(critic, real, fake)
+    (mixed,) = seen
+    per_sample = mixed.flatten(1)
+    assert torch.allclose(per_sample, per_sample[:, :1].expand_as(per_sample))  # one ε per image
+    coefficients = per_sample[:, 0]
+    assert coefficients.unique().numel() == 64 and 0 <= coefficients.min() < coefficients.max() <= 1
+
+
+def test_wasserstein_losses_have_the_critics_signs():
+    def critic(x):
+        return x.flatten(1).sum(1)  # gradient norm √2 for 1×1×2 inputs
+
+    real, fake = torch.full((3, 1, 1, 2), 2.0), torch.full((3, 1, 1, 2), -1.0)
+    loss, real_out, _ = WassersteinGPLoss(gp_weight=10.0).discriminator_loss(critic, real, fake)
+    penalty = (2**0.5 - 1) ** 2
+    assert loss.item() == pytest.approx(-2.0 - 4.0 + 10.0 * penalty, rel=1e-6)
+    assert WassersteinGPLoss().generator_loss(critic, fake).item() == pytest.approx(2.0)
+    assert WassersteinGPLoss().belief(real_out).item() == pytest.approx(4.0)

@@ -156,3 +156,34 @@ def test_a_checkpoint_of_other_settings_is_refused(tmp_path):
 def test_too_little_data_for_one_batch_is_a_clear_error(tmp_path):
     with pytest.raises(MinimaxlabError, match="fewer than train.batch_size"):
         make_trainer(tmp_path / "run", tiny_images(5))
+
+
+@pytest.mark.parametrize(
+    ("loss", "d_steps", "generator"), [("wgan-gp", 5, "mlp"), ("non-saturating", 1, "conv")]
+)
+def test_mlp_gan_and_wgan_gp_train_a_few_steps(tmp_path, loss, d_steps, generator):
+    from minimaxlab.experiments.gan_mnist import MLPGanConfig, build_models
+
+    config = MLPGanConfig(model={"generator": generator})
+    models = build_models(config)
+    train = GanTrainConfig(epochs=1, batch_size=8, log_every=1, loss=loss, d_steps=d_steps)
+    (tmp_path / "run").mkdir()
+    trainer = GanTrainer(
+        models["generator"],
+        models["discriminator"],
+        tiny_images(80),
+        train,
+        SamplesConfig(grid_size=2, grid_epochs=[1]),
+        Run(tmp_path / "run"),
+        seed=0,
+        progress=False,
+    )
+    before = [p.clone() for p in trainer.discriminator.parameters()]
+    trainer.train()
+    assert trainer.step == 10 // d_steps
+    records = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").open()]
+    assert all(math.isfinite(r[k]) for r in records for k in ("d_loss", "g_loss", "d_real"))
+    after = list(trainer.discriminator.parameters())
+    assert any(not torch.equal(a, b) for a, b in zip(before, after, strict=True))
+    if loss == "wgan-gp":  # a critic's raw scores, not probabilities
+        assert any(not 0 < r["d_real"] < 1 for r in records)

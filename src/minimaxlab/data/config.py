@@ -9,11 +9,15 @@ from pydantic import PositiveInt
 
 from minimaxlab.config import StrictModel
 
+ImageDataName = Literal["fashion-mnist", "mnist", "digits"]
+
 
 class ImageDataConfig(StrictModel):
     """Which image data set, from where, and how much of it."""
 
-    name: Literal["fashion-mnist", "mnist", "digits"] = "fashion-mnist"
+    name: ImageDataName = "fashion-mnist"
+    # Used in order when `name` is not on this machine (mnist cannot be downloaded offline).
+    fallbacks: list[ImageDataName] = []
     root: Path | None = None  # a folder holding the files; default: the usual places
     limit: PositiveInt | None = None  # use only the first N training images
     image_size: PositiveInt | None = None  # resample to image_size × image_size

@@ -225,6 +225,11 @@ def fetch_dataset(name: str, *, use_apt: bool = True, progress: bool = True) -> 
     return target
 
 
+def is_available(name: str, root: str | os.PathLike | None = None) -> bool:
+    """Whether data set ``name`` can be loaded without fetching anything."""
+    return name == "digits" or (name in IDX_DATASETS and find_dataset(name, root) is not None)
+
+
 def load_idx_split(name: str, split: str, root: str | os.PathLike | None = None) -> ImageSet:
     """One split of an IDX data set, verified, on the CPU."""
     spec = _idx_spec(name)

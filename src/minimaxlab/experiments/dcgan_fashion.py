@@ -8,10 +8,9 @@ from torch import nn
 
 from minimaxlab.config import ExperimentConfig, StrictModel
 from minimaxlab.data.config import ImageDataConfig
-from minimaxlab.data.registry import load_images
-from minimaxlab.errors import MinimaxlabError
 from minimaxlab.experiments.base import Experiment, RunContext
-from minimaxlab.gan.trainer import GanTrainConfig, GanTrainer, SamplesConfig
+from minimaxlab.experiments.image_gan import train_image_gan
+from minimaxlab.gan.trainer import GanTrainConfig, SamplesConfig
 from minimaxlab.models.dcgan import DCGANDiscriminator, DCGANGenerator
 from minimaxlab.models.init import initialise
 
@@ -41,39 +40,7 @@ def build_models(config: DCGANFashionConfig) -> dict[str, nn.Module]:
 
 
 def run(config: DCGANFashionConfig, context: RunContext) -> dict[str, Any]:
-    data = load_images(
-        config.data.name,
-        "train",
-        root=config.data.root,
-        device=context.device,
-        limit=config.data.limit,
-        image_size=config.data.image_size,
-    )
-    if data.shape != (1, 28, 28):
-        raise MinimaxlabError(
-            f"the DCGAN needs 1×28×28 images but {config.data.name} has "
-            f"{'×'.join(map(str, data.shape))}; set data.image_size=28"
-        )
-    models = build_models(config)
-    trainer = GanTrainer(
-        models["generator"],
-        models["discriminator"],
-        data,
-        config.train,
-        config.samples,
-        context.run,
-        seed=config.seed,
-        progress=context.progress,
-    )
-    if context.resume:
-        trainer.load_state_dict(context.run.load_checkpoint(context.device))
-    summary = trainer.train(stop=context.stop)
-    summary["data"] = {"name": data.name, "images": len(data), "checksum": data.checksum}
-    summary["parameters"] = {
-        name: sum(p.numel() for p in model.parameters() if p.requires_grad)
-        for name, model in models.items()
-    }
-    return summary
+    return train_image_gan(config, context, build_models)
 
 
 EXPERIMENT = Experiment(

@@ -67,12 +67,48 @@ class BCELoss:
         return torch.sigmoid(outputs).mean()
 
 
-LOSSES: dict[str, Callable[[], GanLoss]] = {
-    "non-saturating": lambda: BCELoss(saturating=False),
-    "saturating": lambda: BCELoss(saturating=True),
-}
+def gradient_penalty(
+    critic: Critic, real: torch.Tensor, fake: torch.Tensor, epsilon: torch.Tensor | None = None
+) -> torch.Tensor:
+    """E[(‖∇D(x̂)‖₂ − 1)²] at x̂ = ε·real + (1 − ε)·fake, one ε ~ U[0, 1] per sample
+    (Gulrajani et al. 2017). The graph is kept so that the penalty trains the critic."""
+    if epsilon is None:
+        epsilon = torch.rand(real.shape[0], device=real.device, dtype=real.dtype)
+    epsilon = epsilon.view(-1, *([1] * (real.dim() - 1)))
+    mixed = (epsilon * real + (1 - epsilon) * fake).requires_grad_(True)
+    (gradients,) = torch.autograd.grad(critic(mixed).sum(), mixed, create_graph=True)
+    norms = gradients.flatten(1).norm(dim=1)
+    return ((norms - 1) ** 2).mean()
 
 
-def make_loss(name: str) -> GanLoss:
-    """The loss called ``name`` (see ``LOSSES``)."""
-    return LOSSES[name]()
+class WassersteinGPLoss:
+    """WGAN-GP: the critic minimises E[D(fake)] − E[D(real)] + λ·penalty; G, −E[D(G(z))]."""
+
+    def __init__(self, gp_weight: float = 10.0) -> None:
+        self.gp_weight = gp_weight
+
+    def discriminator_loss(
+        self, discriminator: Critic, real: torch.Tensor, fake: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        real_scores, fake_scores = discriminator(real), discriminator(fake)
+        penalty = gradient_penalty(discriminator, real, fake)
+        loss = fake_scores.mean() - real_scores.mean() + self.gp_weight * penalty
+        return loss, real_scores, fake_scores
+
+    def generator_loss(self, discriminator: Critic, fake: torch.Tensor) -> torch.Tensor:
+        return -discriminator(fake).mean()
+
+    def belief(self, outputs: torch.Tensor) -> torch.Tensor:
+        return outputs.mean()  # a critic's score has no probability reading
+
+
+LOSS_NAMES = ("non-saturating", "saturating", "wgan-gp")
+
+
+def make_loss(name: str, gp_weight: float = 10.0) -> GanLoss:
+    """The loss called ``name``, one of ``LOSS_NAMES``."""
+    if name == "wgan-gp":
+        return WassersteinGPLoss(gp_weight)
+    if name in ("non-saturating", "saturating"):
+        return BCELoss(saturating=name == "saturating")
+    raise ValueError(f"unknown GAN loss {name!r}; choose one of {', '.join(LOSS_NAMES)}")

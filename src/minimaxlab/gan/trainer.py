@@ -13,7 +13,7 @@ import time
 from typing import Any, Literal
 
 import torch
-from pydantic import Field, NonNegativeInt, PositiveFloat, PositiveInt
+from pydantic import Field, NonNegativeFloat, NonNegativeInt, PositiveFloat, PositiveInt
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from torch import nn
 
@@ -46,7 +46,8 @@ class GanTrainConfig(StrictModel):
 
     epochs: PositiveInt = 50
     batch_size: PositiveInt = 64
-    loss: Literal["non-saturating", "saturating"] = "non-saturating"
+    loss: Literal["non-saturating", "saturating", "wgan-gp"] = "non-saturating"
+    gp_weight: NonNegativeFloat = 10.0  # λ of the gradient penalty (wgan-gp only)
     d_steps: PositiveInt = 1
     g_steps: PositiveInt = 1
     generator_optimizer: OptimizerConfig = OptimizerConfig()
@@ -89,7 +90,7 @@ class GanTrainer:
         self.run = run
         self.seed = seed
         self.show_progress = progress
-        self.loss = make_loss(config.loss)
+        self.loss = make_loss(config.loss, config.gp_weight)
         self.latent_dim: int = generator.latent_dim
         self.generator_optimizer = _adam(generator.parameters(), config.generator_optimizer)
         self.discriminator_optimizer = _adam(
