@@ -27,20 +27,11 @@ def invoke(*args):
     return CliRunner().invoke(app, [str(a) for a in args])
 
 
+QUICK_CPU = ["--profile", "quick", "--device", "cpu", "--no-progress"]
+
+
 def run_tiny(out, *extra):
-    return invoke(
-        "run",
-        "dcgan-fashion",
-        "--profile",
-        "quick",
-        "--device",
-        "cpu",
-        "--no-progress",
-        "--out",
-        out,
-        *TINY,
-        *extra,
-    )
+    return invoke("run", "dcgan-fashion", *QUICK_CPU, "--out", out, *TINY, *extra)
 
 
 def one_line_error(result, *fragments):
@@ -179,11 +170,7 @@ def test_deterministic_runs_repeat_bitwise_in_separate_processes(tmp_path):
         args = [
             "run",
             "dcgan-fashion",
-            "--profile",
-            "quick",
-            "--device",
-            "cpu",
-            "--no-progress",
+            *QUICK_CPU,
             "--out",
             str(out),
             *TINY,
@@ -208,7 +195,7 @@ def test_deterministic_runs_repeat_bitwise_in_separate_processes(tmp_path):
 
 def test_gan_mnist_falls_back_to_data_that_is_here(tmp_path):
     out = tmp_path / "run"
-    args = ["--profile", "quick", "--device", "cpu", "--no-progress", "--out", out]
+    args = [*QUICK_CPU, "--out", out]
     tiny = ["data.limit=64", "train.batch_size=16", "train.epochs=1", "samples.grid_epochs=[0,1]"]
     with pytest.warns(UserWarning, match="mnist is not on this machine; training on digits"):
         result = invoke("run", "gan-mnist", *args, *tiny)
