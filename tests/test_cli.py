@@ -20,6 +20,7 @@ TINY = [
     "train.log_every=2",
     "samples.grid_epochs=[0,2]",
     "samples.grid_size=2",
+    "evaluation.enabled=false",
 ]
 
 
@@ -196,7 +197,13 @@ def test_deterministic_runs_repeat_bitwise_in_separate_processes(tmp_path):
 def test_gan_mnist_falls_back_to_data_that_is_here(tmp_path):
     out = tmp_path / "run"
     args = [*QUICK_CPU, "--out", out]
-    tiny = ["data.limit=64", "train.batch_size=16", "train.epochs=1", "samples.grid_epochs=[0,1]"]
+    tiny = [
+        "data.limit=64",
+        "train.batch_size=16",
+        "train.epochs=1",
+        "samples.grid_epochs=[0,1]",
+        "evaluation.enabled=false",
+    ]
     with pytest.warns(UserWarning, match="mnist is not on this machine; training on digits"):
         result = invoke("run", "gan-mnist", *args, *tiny)
     assert result.exit_code == 0, result.output
@@ -205,3 +212,57 @@ def test_gan_mnist_falls_back_to_data_that_is_here(tmp_path):
     assert (out / "figures" / "samples" / "epoch_000.png").is_file()
     with Image.open(out / "figures" / "samples" / "epoch_001.png") as grid:
         assert grid.size == (3 * (5 * 30 + 2),) * 2  # 5×5 samples
+
+
+def test_evaluate_writes_metrics_and_the_floor_into_summary_and_report(tmp_path, monkeypatch):
+    from minimaxlab.metrics import features
+
+    monkeypatch.setattr(features, "DEFAULT_SPEC", features.ClassifierSpec(epochs=1))
+    out = tmp_path / "run"
+    assert run_tiny(out, "model.init=normal").exit_code == 0
+    result = invoke("evaluate", out, "--n", 150, "--device", "cpu", "--no-progress")
+    assert result.exit_code == 0, result.output
+    assert "Fréchet distance" in result.stdout and "floor" in result.stdout
+    evaluation = yaml.safe_load((out / "summary.json").read_text())["evaluation"]
+    assert evaluation["n"] == 150 and evaluation["dataset"] == "digits"
+    assert 0 < evaluation["classifier"]["test_accuracy"] <= 1
+    for part in ("generated", "floor"):
+        numbers = evaluation[part]
+        for key in (
+            "frechet_distance",
+            "kid_mean",
+            "precision",
+            "recall",
+            "density",
+            "coverage",
+            "class_kl_to_uniform",
+        ):
+            assert numbers[key] is not None, (part, key)
+        assert sum(numbers["class_histogram"]) == pytest.approx(1.0)
+    # an untrained-for-long generator is far from the data; real test images are close to it
+    assert evaluation["generated"]["frechet_distance"] > evaluation["floor"]["frechet_distance"]
+    html = (out / "report.html").read_text()
+    assert "Quality of the samples" in html and "floor (real test)" in html
+    one_line_error(invoke("evaluate", out, "--n", 1), "--n must be at least 2")
+
+
+def test_run_evaluates_at_the_end_when_enabled(tmp_path, monkeypatch):
+    from minimaxlab.metrics import features
+
+    monkeypatch.setattr(features, "DEFAULT_SPEC", features.ClassifierSpec(epochs=1))
+    out = tmp_path / "run"
+    result = run_tiny(out, "evaluation.enabled=true", "evaluation.n=120")
+    assert result.exit_code == 0, result.output
+    assert yaml.safe_load((out / "summary.json").read_text())["evaluation"]["n"] == 120
+
+
+def test_compare_writes_one_page_for_several_runs(tmp_path):
+    runs = [tmp_path / "a", tmp_path / "b"]
+    for out in runs:
+        assert run_tiny(out, "train.epochs=1", "samples.grid_epochs=[1]").exit_code == 0
+    page = tmp_path / "compare.html"
+    result = invoke("compare", *runs, "--out", page)
+    assert result.exit_code == 0, result.output
+    html = page.read_text()
+    assert result.stdout.strip() == str(page) and "a" in html and "b" in html
+    one_line_error(invoke("compare", runs[0], "--out", page), "at least two run folders")

@@ -124,6 +124,50 @@ def sample(
 
 @app.command()
 @user_errors
+def evaluate(
+    run_dir: Annotated[Path, typer.Argument(help="A run folder with a trained generator.")],
+    n: Annotated[int, typer.Option("--n", help="Samples (and real images) to compare.")] = 10000,
+    seed: Annotated[int, typer.Option(help="Seed of the samples and subsets.")] = 0,
+    device: Annotated[str, typer.Option(help="auto, cpu, cuda or cuda:N.")] = "auto",
+    progress: Annotated[bool, typer.Option(help="Show progress.")] = True,
+) -> None:
+    """Measure a run's generator (FD, KID, precision/recall, density/coverage, class balance)
+    against real data, with the real test split as the floor; writes summary.json and report."""
+    from minimaxlab.device import resolve_device
+    from minimaxlab.metrics.evaluate import evaluate_run
+    from minimaxlab.report.html import metric_rows
+
+    if n < 2:
+        raise MinimaxlabError(f"--n must be at least 2 (got {n})")
+    evaluation = evaluate_run(
+        run_dir, n=n, device=resolve_device(device), seed=seed, progress=progress
+    )
+    typer.echo(f"{'metric':<22}{'generated':>12}{'floor':>12}")
+    for label, generated, floor in metric_rows(evaluation):
+        typer.echo(f"{label:<22}{generated:>12}{floor:>12}")
+    typer.echo(str(Path(run_dir) / "report.html"))
+
+
+@app.command()
+@user_errors
+def compare(
+    run_dirs: Annotated[list[Path], typer.Argument(help="Two or more run folders.")],
+    out: Annotated[
+        Path | None, typer.Option(help="HTML file (default runs/compare-TIME.html).")
+    ] = None,
+) -> None:
+    """Put runs side by side in one HTML page: sample grids, loss curves, metrics."""
+    import datetime as dt
+
+    from minimaxlab.report.compare import write_comparison
+
+    if out is None:
+        out = Path("runs") / f"compare-{dt.datetime.now():%Y%m%d-%H%M%S}.html"
+    typer.echo(str(write_comparison(run_dirs, out)))
+
+
+@app.command()
+@user_errors
 def report(run_dir: Annotated[Path, typer.Argument(help="A run folder.")]) -> None:
     """Write a run's report.html again from its folder."""
     from minimaxlab.report import write_report

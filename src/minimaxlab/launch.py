@@ -90,4 +90,6 @@ def run_experiment(
         raise
     run.write_summary({"experiment": experiment.name, "status": "finished", **summary})
     write_report(run)
+    if experiment.evaluate is not None:
+        experiment.evaluate(config, RunContext(stop=None, **context_args))
     return run

@@ -95,3 +95,26 @@ def plot_curves(
             fig.savefig(tmp, format="png")
     plt.close(fig)
     return plotted
+
+
+def plot_bars(
+    series: dict[str, Sequence[float]],
+    labels: Sequence[str],
+    path: str | os.PathLike,
+    title: str = "",
+    ylabel: str = "",
+) -> None:
+    """Grouped bars: one group per label, one bar per series."""
+    fig, ax = plt.subplots(figsize=(7, 3), dpi=110)
+    positions = np.arange(len(labels))
+    width = 0.8 / len(series)
+    for i, (name, values) in enumerate(series.items()):
+        ax.bar(positions + (i - (len(series) - 1) / 2) * width, values, width=width, label=name)
+    ax.set_xticks(positions, labels, rotation=30, ha="right", fontsize=8)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.legend(frameon=False)
+    fig.tight_layout()
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png")
+    plt.close(fig)

@@ -34,3 +34,5 @@ class Experiment:
     run: Callable[[Any, RunContext], dict[str, Any]]
     # For generative experiments: the models a checkpoint holds, built from a config.
     build_models: Callable[[Any], dict[str, nn.Module]] | None = None
+    # Runs after the summary is written (for GANs: the image-quality metrics).
+    evaluate: Callable[[Any, RunContext], None] | None = None

@@ -9,8 +9,9 @@ from torch import nn
 from minimaxlab.config import ExperimentConfig, StrictModel
 from minimaxlab.data.config import ImageDataConfig
 from minimaxlab.experiments.base import Experiment, RunContext
-from minimaxlab.experiments.image_gan import train_image_gan
+from minimaxlab.experiments.image_gan import evaluate_generator, train_image_gan
 from minimaxlab.gan.trainer import GanTrainConfig, SamplesConfig
+from minimaxlab.metrics.config import EvaluationConfig
 from minimaxlab.models.dcgan import DCGANDiscriminator, DCGANGenerator
 from minimaxlab.models.init import initialise
 
@@ -28,6 +29,7 @@ class DCGANFashionConfig(ExperimentConfig):
     model: DCGANModelConfig = DCGANModelConfig()
     train: GanTrainConfig = GanTrainConfig()
     samples: SamplesConfig = SamplesConfig()
+    evaluation: EvaluationConfig = EvaluationConfig()
 
 
 def build_models(config: DCGANFashionConfig) -> dict[str, nn.Module]:
@@ -49,4 +51,5 @@ EXPERIMENT = Experiment(
     config_class=DCGANFashionConfig,
     run=run,
     build_models=build_models,
+    evaluate=evaluate_generator,
 )

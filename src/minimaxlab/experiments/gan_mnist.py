@@ -10,8 +10,9 @@ from torch import nn
 from minimaxlab.config import ExperimentConfig, StrictModel
 from minimaxlab.data.config import ImageDataConfig
 from minimaxlab.experiments.base import Experiment, RunContext
-from minimaxlab.experiments.image_gan import train_image_gan
+from minimaxlab.experiments.image_gan import evaluate_generator, train_image_gan
 from minimaxlab.gan.trainer import GanTrainConfig, SamplesConfig
+from minimaxlab.metrics.config import EvaluationConfig
 from minimaxlab.models.init import initialise
 from minimaxlab.models.mlp import ConvGenerator, MLPDiscriminator, MLPGenerator
 
@@ -30,6 +31,7 @@ class MLPGanConfig(ExperimentConfig):
     )
     model: MLPGanModelConfig = MLPGanModelConfig()
     train: GanTrainConfig = GanTrainConfig(epochs=100)
+    evaluation: EvaluationConfig = EvaluationConfig()
     samples: SamplesConfig = SamplesConfig(grid_size=5, grid_epochs=[0, 50, 100])
 
 
@@ -54,4 +56,5 @@ EXPERIMENT = Experiment(
     config_class=MLPGanConfig,
     run=run,
     build_models=build_models,
+    evaluate=evaluate_generator,
 )

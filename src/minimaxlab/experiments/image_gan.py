@@ -15,6 +15,7 @@ from minimaxlab.data.registry import is_available, load_images
 from minimaxlab.errors import MinimaxlabError
 from minimaxlab.experiments.base import RunContext
 from minimaxlab.gan.trainer import GanTrainer
+from minimaxlab.metrics.evaluate import evaluate_run
 
 
 def load_training_images(data: ImageDataConfig, context: RunContext) -> ImageSet:
@@ -67,3 +68,15 @@ def train_image_gan(
         for name, model in models.items()
     }
     return summary
+
+
+def evaluate_generator(config: ExperimentConfig, context: RunContext) -> None:
+    """After training: the metrics of metrics.evaluate, unless evaluation.enabled is false."""
+    if config.evaluation.enabled:
+        evaluate_run(
+            context.run.path,
+            n=config.evaluation.n,
+            device=context.device,
+            seed=config.seed,
+            progress=context.progress,
+        )

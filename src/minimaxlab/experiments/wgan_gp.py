@@ -27,4 +27,5 @@ EXPERIMENT = Experiment(
     config_class=WganGpConfig,
     run=gan_mnist.run,
     build_models=gan_mnist.build_models,
+    evaluate=gan_mnist.EXPERIMENT.evaluate,
 )

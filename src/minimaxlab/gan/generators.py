@@ -9,13 +9,15 @@ from torch import nn
 
 from minimaxlab.config import validate
 from minimaxlab.errors import MinimaxlabError
-from minimaxlab.experiments import get_experiment
 from minimaxlab.gan.trainer import load_models
 from minimaxlab.runs import Run
 
 
 def load_generator(run_dir: str | os.PathLike, device: torch.device | str = "cpu") -> nn.Module:
     """The trained generator of a run, on ``device``, in eval mode."""
+    # Imported here: the registry imports the experiments, which evaluate with this module.
+    from minimaxlab.experiments import get_experiment
+
     run = Run.open(run_dir)
     stored = run.read_config()
     experiment = get_experiment(stored["experiment"])
@@ -29,11 +31,15 @@ def load_generator(run_dir: str | os.PathLike, device: torch.device | str = "cpu
 
 @torch.no_grad()
 def sample_images(
-    generator: nn.Module, n: int, seed: int = 0, device: torch.device | str = "cpu"
+    generator: nn.Module,
+    n: int,
+    seed: int = 0,
+    device: torch.device | str = "cpu",
+    batch_size: int = 500,
 ) -> torch.Tensor:
-    """``n`` images in [−1, 1] from N(0, I) codes drawn with ``seed`` (on the CPU, so any device
-    gives the same codes)."""
+    """``n`` images in [−1, 1] from N(0, I) codes drawn with ``seed``. The codes are drawn on
+    the CPU, all at once, so any device and any batch size give the same codes."""
     if n < 1:
         raise MinimaxlabError(f"--n must be at least 1 (got {n})")
     codes = torch.randn(n, generator.latent_dim, generator=torch.Generator().manual_seed(seed))
-    return generator(codes.to(device))
+    return torch.cat([generator(chunk.to(device)) for chunk in codes.split(batch_size)])

@@ -71,6 +71,38 @@ def _format(value: Any) -> str:
     return str(value)
 
 
+# (key in the evaluation, label with the direction that is better)
+METRICS = (
+    ("frechet_distance", "Fréchet distance ↓"),
+    ("kid_mean", "KID ↓"),
+    ("precision", "precision ↑"),
+    ("recall", "recall ↑"),
+    ("density", "density (≈ 1)"),
+    ("coverage", "coverage ↑"),
+    ("class_kl_to_uniform", "class KL to uniform ↓"),
+)
+
+
+def _metric_text(numbers: dict[str, Any] | None, key: str) -> str:
+    if not numbers or numbers.get(key) is None:
+        return "—"
+    if key == "kid_mean":
+        return f"{numbers[key]:.4f} ± {numbers.get('kid_std') or 0:.4f}"
+    return f"{numbers[key]:.4g}"
+
+
+def metric_rows(evaluation: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(label, generated, floor) for each metric of an evaluation, formatted for reading."""
+    return [
+        (
+            label,
+            _metric_text(evaluation.get("generated"), key),
+            _metric_text(evaluation.get("floor"), key),
+        )
+        for key, label in METRICS
+    ]
+
+
 def _curves(run: Run, records: list[dict[str, Any]]) -> list[dict[str, str]]:
     """Plot the known metric groups, and every other numeric metric on its own."""
     numeric = {k for r in records for k, v in r.items() if isinstance(v, (int, float))}
@@ -95,14 +127,14 @@ def write_report(run: Run) -> Path:
     records = list(run.metrics())
     figures_dir = run.path / "figures"
     curves = _curves(run, records)
+    evaluation = summary.get("evaluation")
+    histogram = figures_dir / "evaluation" / "class_histogram.png"
 
     images = []
     for path in sorted(figures_dir.rglob("*")):
         relative = path.relative_to(figures_dir)
-        if path.suffix.lower() not in (".png", ".gif") or relative.parts[0] in (
-            "progress",
-            "curves",
-        ):
+        skipped = ("progress", "curves", "evaluation")  # shown in their own sections
+        if path.suffix.lower() not in (".png", ".gif") or relative.parts[0] in skipped:
             continue  # frames live in the GIF; curves have their own section
         images.append(
             {
@@ -116,7 +148,14 @@ def write_report(run: Run) -> Path:
         title=f"{config.get('experiment', 'run')} — {run.path.name}",
         run_path=str(run.path.resolve()),
         status=summary.get("status", "running"),
-        summary_rows=[(k, _format(v)) for k, v in _flatten(summary) if k not in ("experiment",)],
+        summary_rows=[
+            (k, _format(v))
+            for k, v in _flatten(summary)
+            if k != "experiment" and not k.startswith("evaluation")
+        ],
+        evaluation=evaluation,
+        metric_rows=metric_rows(evaluation) if evaluation else [],
+        class_histogram=_data_uri(histogram) if histogram.is_file() else None,
         samples=[i for i in images if not i["animated"]],
         animations=[i for i in images if i["animated"]],
         curves=curves,
