@@ -18,7 +18,7 @@ from matplotlib.figure import Figure
 
 from minimaxlab.atomic import atomic_write_text
 from minimaxlab.errors import MinimaxlabError
-from minimaxlab.report.html import METRICS, _data_uri, _environment, _format, _metric_text
+from minimaxlab.report.html import METRICS, data_uri, format_value, metric_text, templates
 from minimaxlab.runs import Run
 
 # The logged quantities worth comparing, each with the title of its figure.
@@ -63,14 +63,14 @@ def _describe(run: Run, name: str) -> dict[str, Any]:
         "header": {
             "experiment": config["experiment"],
             "status": summary.get("status", "running"),
-            "steps": _format(summary["steps"]) if "steps" in summary else MISSING,
+            "steps": format_value(summary["steps"]) if "steps" in summary else MISSING,
             "data set": dataset or MISSING,
             "device": device or MISSING,
         },
         "grid": (
-            {"src": _data_uri(grid[1]), "caption": f"{name} · epoch {grid[0]}"} if grid else None
+            {"src": data_uri(grid[1]), "caption": f"{name} · epoch {grid[0]}"} if grid else None
         ),
-        "gif": _data_uri(gif) if gif.is_file() else None,
+        "gif": data_uri(gif) if gif.is_file() else None,
         "records": [r for r in run.metrics() if "step" in r and r.get("epoch") is not None],
         "evaluation": summary.get("evaluation") or None,
     }
@@ -126,11 +126,13 @@ def _quality(runs: list[dict[str, Any]]) -> dict[str, Any] | None:
     else:
         floor_headers = [f"floor: {dataset}" for dataset in floors]
     # Which data and how many samples: numbers measured on different ones do not compare.
-    used = [f"{e.get('dataset')}, n = {_format(e.get('n'))}" if e else MISSING for e in evaluations]
+    used = [
+        f"{e.get('dataset')}, n = {format_value(e.get('n'))}" if e else MISSING for e in evaluations
+    ]
     rows = [("evaluated on", used + list(floors))]
     for key, label in METRICS:
-        cells = [_metric_text(e.get("generated") if e else None, key) for e in evaluations]
-        rows.append((label, cells + [_metric_text(floor, key) for floor in floors.values()]))
+        cells = [metric_text(e.get("generated") if e else None, key) for e in evaluations]
+        rows.append((label, cells + [metric_text(floor, key) for floor in floors.values()]))
     return {"headers": [run["name"] for run in runs] + floor_headers, "rows": rows}
 
 
@@ -150,7 +152,7 @@ def write_comparison(run_dirs: Sequence[str | Path], out: str | Path) -> Path:
     runs = [_describe(run, name) for run, name in zip(opened, names, strict=True)]
 
     fields = runs[0]["header"]
-    html = _environment.get_template("compare.html.j2").render(
+    html = templates.get_template("compare.html.j2").render(
         title=f"Comparison of {len(runs)} runs",
         runs=runs,
         header_rows=[(field, [run["header"][field] for run in runs]) for field in fields],

@@ -30,14 +30,14 @@ CURVE_TITLES = {
 }
 NOT_CURVES = {"step", "epoch"}
 
-_environment = jinja2.Environment(
+templates = jinja2.Environment(
     loader=jinja2.PackageLoader("minimaxlab.report", "templates"),
     autoescape=jinja2.select_autoescape(["html", "j2"]),
     undefined=jinja2.StrictUndefined,
 )
 
 
-def _data_uri(path: Path) -> str:
+def data_uri(path: Path) -> str:
     mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
     return f"data:{mime};base64," + base64.b64encode(path.read_bytes()).decode("ascii")
 
@@ -63,7 +63,7 @@ def _flatten(data: Any, prefix: str = "") -> list[tuple[str, Any]]:
     return [(prefix.rstrip("."), data)]
 
 
-def _format(value: Any) -> str:
+def format_value(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:,.4g}" if abs(value) < 1e4 else f"{value:,.0f}"
     if isinstance(value, int) and not isinstance(value, bool):
@@ -83,7 +83,7 @@ METRICS = (
 )
 
 
-def _metric_text(numbers: dict[str, Any] | None, key: str) -> str:
+def metric_text(numbers: dict[str, Any] | None, key: str) -> str:
     if not numbers or numbers.get(key) is None:
         return "—"
     if key == "kid_mean":
@@ -96,8 +96,8 @@ def metric_rows(evaluation: dict[str, Any]) -> list[tuple[str, str, str]]:
     return [
         (
             label,
-            _metric_text(evaluation.get("generated"), key),
-            _metric_text(evaluation.get("floor"), key),
+            metric_text(evaluation.get("generated"), key),
+            metric_text(evaluation.get("floor"), key),
         )
         for key, label in METRICS
     ]
@@ -114,7 +114,7 @@ def _curves(run: Run, records: list[dict[str, Any]]) -> list[dict[str, str]]:
     for name, keys in groups.items():
         path = run.figure_path(f"curves/{name}.png")
         if plot_curves(records, keys, path, title=CURVE_TITLES.get(name, name)):
-            curves.append({"title": CURVE_TITLES.get(name, name), "src": _data_uri(path)})
+            curves.append({"title": CURVE_TITLES.get(name, name), "src": data_uri(path)})
     return curves
 
 
@@ -139,28 +139,30 @@ def write_report(run: Run) -> Path:
         images.append(
             {
                 "caption": _caption(path, figures_dir),
-                "src": _data_uri(path),
+                "src": data_uri(path),
                 "animated": path.suffix.lower() == ".gif",
             }
         )
 
-    html = _environment.get_template("run.html.j2").render(
+    html = templates.get_template("run.html.j2").render(
         title=f"{config.get('experiment', 'run')} — {run.path.name}",
         run_path=str(run.path.resolve()),
         status=summary.get("status", "running"),
         summary_rows=[
-            (k, _format(v))
+            (k, format_value(v))
             for k, v in _flatten(summary)
             if k != "experiment" and not k.startswith("evaluation")
         ],
         evaluation=evaluation,
         metric_rows=metric_rows(evaluation) if evaluation else [],
-        class_histogram=_data_uri(histogram) if histogram.is_file() else None,
+        class_histogram=data_uri(histogram) if histogram.is_file() else None,
         samples=[i for i in images if not i["animated"]],
         animations=[i for i in images if i["animated"]],
         curves=curves,
         config_yaml=config_text,
-        env_rows=[(k, _format(v)) for k, v in _flatten(env) if not k.startswith("resumed_after")],
+        env_rows=[
+            (k, format_value(v)) for k, v in _flatten(env) if not k.startswith("resumed_after")
+        ],
         resumed=bool(env.get("resumed_after")),
         written=dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
     )
