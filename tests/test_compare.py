@@ -7,7 +7,7 @@ from minimaxlab.errors import MinimaxlabError
 from minimaxlab.plots import save_gif, save_image_grid
 from minimaxlab.report import compare
 from minimaxlab.report.compare import write_comparison
-from minimaxlab.report.html import _data_uri
+from minimaxlab.report.html import data_uri
 from minimaxlab.runs import Run
 
 GENERATED = {
@@ -120,8 +120,8 @@ def test_page_puts_both_runs_side_by_side_and_opens_offline(tmp_path, two_runs):
     # The LAST grid of each run, by epoch number: a's epoch 2, not its epoch 1.
     assert "gan-mnist-a · epoch 2" in html and "wgan-gp-b · epoch 1" in html
     assert "gan-mnist-a · epoch 1" not in html
-    assert _data_uri(a.path / "figures/samples/epoch_002.png") in html
-    assert _data_uri(a.path / "figures/samples/epoch_001.png") not in html
+    assert data_uri(a.path / "figures/samples/epoch_002.png") in html
+    assert data_uri(a.path / "figures/samples/epoch_001.png") not in html
 
     # Two sample grids and four shared curves (d_loss, g_loss, d_real, d_fake); a's GIF.
     assert len(re.findall(r'src="data:image/png;base64,', html)) == 2 + 4
