@@ -2,7 +2,6 @@ import pytest
 
 from minimaxlab.config import (
     apply_overrides,
-    config_to_yaml,
     parse_override,
     resolve_config,
     validate,
@@ -118,7 +117,9 @@ def test_config_round_trips_through_yaml():
     import yaml
 
     config = resolve("quick", ["seed=3"])
-    again = validate(DCGANFashionConfig, yaml.safe_load(config_to_yaml(config)))
+    again = validate(
+        DCGANFashionConfig, yaml.safe_load(yaml.safe_dump(config.model_dump(mode="json")))
+    )
     assert again == config
     assert apply_overrides(config.model_dump(), DCGANFashionConfig, [])["seed"] == 3
 

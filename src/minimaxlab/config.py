@@ -182,8 +182,3 @@ def resolve_config(
     data = apply_overrides(data, model, overrides)
     data["experiment"] = name
     return validate(model, data)
-
-
-def config_to_yaml(config: BaseModel) -> str:
-    """The config as YAML, keys in declaration order."""
-    return yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False)
