@@ -266,3 +266,39 @@ def test_compare_writes_one_page_for_several_runs(tmp_path):
     html = page.read_text()
     assert result.stdout.strip() == str(page) and "a" in html and "b" in html
     one_line_error(invoke("compare", runs[0], "--out", page), "at least two run folders")
+
+
+def test_interpolate_and_invert_write_into_the_run(tmp_path, monkeypatch):
+    from minimaxlab.latent import interpolate
+    from minimaxlab.metrics import features
+
+    monkeypatch.setattr(features, "DEFAULT_SPEC", features.ClassifierSpec(epochs=1))
+    out = tmp_path / "run"
+    assert run_tiny(out, "train.epochs=1").exit_code == 0
+    # A generator trained for 6 steps draws one class only: interpolate says so...
+    result = invoke("interpolate", out, "--device", "cpu", "--no-progress")
+    one_line_error(result, "the generator has collapsed")
+    # ...so the ends are given here, to check what interpolate writes.
+    ends = (torch.zeros(100), torch.ones(100), "0", "9")
+    monkeypatch.setattr(interpolate, "pick_endpoints", lambda *args, **kwargs: ends)
+    result = invoke(
+        "interpolate", out, "--steps", 3, "--mode", "slerp", "--device", "cpu", "--no-progress"
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("0 → 9: ")
+    with Image.open(out / "figures" / "interpolation" / "slerp.png") as strip:
+        assert strip.size == (3 * (5 * 30 + 2), 3 * 32)  # 5 images in one row
+    codes = torch.load(out / "interpolation-slerp.pt")["codes"]
+    assert codes.shape == (5, 100) and torch.equal(codes[0], ends[0])
+    summary = yaml.safe_load((out / "summary.json").read_text())
+    assert summary["interpolation"]["slerp"]["to"] == "9"
+
+    result = invoke("invert", out, "--images", 2, "--restarts", 2, "--steps", 5, "--device", "cpu")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.count("image ") == 2
+    inversion = yaml.safe_load((out / "summary.json").read_text())["inversion"]
+    assert len(inversion["per_image"]) == 2 and len(inversion["per_image"][0]["errors"]) == 2
+    assert (out / "figures" / "inversion" / "targets_and_starts.png").is_file()
+    assert torch.load(out / "inversion.pt")["codes"].shape == (2, 2, 100)
+    one_line_error(invoke("interpolate", out, "--mode", "cubic"), "unknown interpolation mode")
+    one_line_error(invoke("invert", out, "--images", 0), "--images must be at least 1")

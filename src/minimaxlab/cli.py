@@ -150,6 +150,57 @@ def evaluate(
 
 @app.command()
 @user_errors
+def interpolate(
+    run_dir: Annotated[Path, typer.Argument(help="A run folder with a trained generator.")],
+    steps: Annotated[int, typer.Option(help="Intermediate images between the ends.")] = 7,
+    mode: Annotated[str, typer.Option(help="linear or slerp.")] = "linear",
+    classes: Annotated[
+        tuple[str, str] | None, typer.Option(help="Two class names or indices for the ends.")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the candidate codes.")] = 0,
+    device: Annotated[str, typer.Option(help="auto, cpu, cuda or cuda:N.")] = "auto",
+    progress: Annotated[bool, typer.Option(help="Show progress.")] = True,
+) -> None:
+    """Render the path between two codes that the classifier puts in different classes."""
+    from minimaxlab.device import resolve_device
+    from minimaxlab.latent.interpolate import interpolate_run
+
+    result = interpolate_run(run_dir, steps, mode, classes, seed, resolve_device(device), progress)
+    typer.echo(
+        f"{result['from']} → {result['to']}: " + ", ".join(result["classified_along_the_path"])
+    )
+    typer.echo(str(Path(run_dir) / "figures" / "interpolation" / f"{mode}.png"))
+
+
+@app.command()
+@user_errors
+def invert(
+    run_dir: Annotated[Path, typer.Argument(help="A run folder with a trained generator.")],
+    images: Annotated[int, typer.Option(help="How many test images, from the first.")] = 5,
+    restarts: Annotated[int, typer.Option(help="Random starts per image.")] = 8,
+    steps: Annotated[int, typer.Option(help="Adam steps.")] = 2000,
+    lr: Annotated[float, typer.Option(help="Adam's learning rate.")] = 0.01,
+    tolerance: Annotated[float, typer.Option(help="Codes closer than this agree.")] = 0.5,
+    seed: Annotated[int, typer.Option(help="Seed of the starts.")] = 0,
+    device: Annotated[str, typer.Option(help="auto, cpu, cuda or cuda:N.")] = "auto",
+) -> None:
+    """Invert test images through the frozen generator from several starts (all batched)."""
+    from minimaxlab.device import resolve_device
+    from minimaxlab.latent.invert import invert_run
+
+    report = invert_run(
+        run_dir, images, restarts, steps, lr, tolerance, seed, resolve_device(device)
+    )
+    for i, image in enumerate(report["per_image"]):
+        errors = ", ".join(f"{e:.3g}" for e in image["errors"])
+        typer.echo(
+            f"image {i}: {image['verdict']} (largest distance "
+            f"{image['largest_distance_between_starts']:.3g}); errors {errors}"
+        )
+
+
+@app.command()
+@user_errors
 def compare(
     run_dirs: Annotated[list[Path], typer.Argument(help="Two or more run folders.")],
     out: Annotated[

@@ -162,11 +162,16 @@ class Run:
         atomic_write_text(self.metrics_path, "".join(json.dumps(r) + "\n" for r in kept))
 
     # ---- checkpoints -----------------------------------------------------------------------
-    def save_checkpoint(self, state: dict[str, Any]) -> None:
-        """Write ``checkpoint.pt`` atomically (serialised in memory, then renamed into place)."""
+    def save_torch(self, name: str, data: Any) -> Path:
+        """``torch.save`` into the run folder atomically (serialised in memory, then renamed)."""
         buffer = io.BytesIO()
-        torch.save(state, buffer)
-        atomic_write_bytes(self.checkpoint_path, buffer.getvalue())
+        torch.save(data, buffer)
+        atomic_write_bytes(self.path / name, buffer.getvalue())
+        return self.path / name
+
+    def save_checkpoint(self, state: dict[str, Any]) -> None:
+        """Write ``checkpoint.pt`` atomically."""
+        self.save_torch(self.checkpoint_path.name, state)
 
     def has_checkpoint(self) -> bool:
         return self.checkpoint_path.is_file()

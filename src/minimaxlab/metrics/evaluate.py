@@ -9,6 +9,7 @@ from typing import Any
 
 import torch
 
+from minimaxlab.data.images import ImageSet
 from minimaxlab.data.registry import load_images
 from minimaxlab.gan.generators import load_generator, sample_images
 from minimaxlab.metrics.features import ClassifierSpec, embed, load_or_train_classifier
@@ -16,6 +17,19 @@ from minimaxlab.metrics.images import compare_features
 from minimaxlab.plots import plot_bars
 from minimaxlab.report import write_report
 from minimaxlab.runs import Run
+
+
+def run_images(run: Run, split: str, device: torch.device | str = "cpu") -> ImageSet:
+    """A split of the data set a run trained on (after any fallback), as its config shaped it."""
+    data_config = run.read_config().get("data", {})
+    name = run.read_summary().get("data", {}).get("name", data_config.get("name"))
+    return load_images(
+        name,
+        split,
+        root=data_config.get("root"),
+        image_size=data_config.get("image_size"),
+        device=device,
+    )
 
 
 def evaluate_run(
@@ -29,17 +43,9 @@ def evaluate_run(
     """Compare ``n`` samples of a run's generator with ``n`` real training images; write the
     numbers into its summary.json and report, and return them."""
     run = Run.open(run_dir)
-    config = run.read_config()
     summary = run.read_summary()
-    data_config = config.get("data", {})
-    name = summary.get("data", {}).get("name", data_config.get("name"))  # after any fallback
-    options = {
-        "root": data_config.get("root"),
-        "image_size": data_config.get("image_size"),
-        "device": device,
-    }
-    train = load_images(name, "train", **options)
-    test = load_images(name, "test", **options)
+    train, test = run_images(run, "train", device), run_images(run, "test", device)
+    name = train.name
     classifier = load_or_train_classifier(train, test, classifier_spec, progress)
 
     shuffle = torch.Generator().manual_seed(seed)

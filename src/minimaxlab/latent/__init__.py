@@ -1,0 +1,1 @@
+"""Walking, inverting and measuring a generator's latent space."""

@@ -1,0 +1,94 @@
+import pytest
+import torch
+from torch import nn
+
+from minimaxlab.errors import MinimaxlabError
+from minimaxlab.latent.interpolate import interpolation_path, pick_endpoints, slerp
+from minimaxlab.latent.invert import invert
+from minimaxlab.models.mlp import MLPGenerator
+
+
+def test_linear_path_has_both_ends_and_even_steps():
+    a, b = torch.zeros(4), torch.arange(4.0)
+    path = interpolation_path(a, b, steps=7, mode="linear")
+    assert path.shape == (9, 4)
+    assert torch.equal(path[0], a) and torch.allclose(path[-1], b)
+    assert torch.allclose(path[1:] - path[:-1], (b - a).expand(8, 4) / 8)
+
+
+def test_slerp_keeps_the_norm_between_codes_of_equal_norm():
+    a, b = torch.tensor([1.0, 0.0]), torch.tensor([0.0, 1.0])
+    path = interpolation_path(a, b, steps=3, mode="slerp")
+    assert torch.allclose(path.norm(dim=1), torch.ones(5), atol=1e-6)
+    assert torch.allclose(path[2], torch.tensor([2**-0.5, 2**-0.5]), atol=1e-6)  # halfway: 45°
+    assert torch.allclose(path[[0, -1]], torch.stack([a, b]), atol=1e-6)
+    # parallel codes, or a zero code: the straight line
+    assert torch.allclose(slerp(a, 2 * a, torch.tensor([0.5])), torch.tensor([[1.5, 0.0]]))
+    assert torch.allclose(slerp(0 * a, b, torch.tensor([0.5])), torch.tensor([[0.0, 0.5]]))
+    with pytest.raises(MinimaxlabError, match="unknown interpolation mode"):
+        interpolation_path(a, b, mode="cubic")
+
+
+class SignGenerator(nn.Module):
+    """Class 1 when the first coordinate of the code is positive: easy to reason about."""
+
+    latent_dim = 3
+
+    def __init__(self):
+        super().__init__()
+        self.scale = nn.Parameter(torch.ones(1))
+
+    def forward(self, z):
+        return z * self.scale
+
+
+def classify_by_sign(images):
+    return (images[:, 0] > 0).long()
+
+
+def test_endpoints_come_from_different_classes_or_the_ones_asked_for():
+    names = ("negative", "positive")
+    a, b, class_a, class_b = pick_endpoints(SignGenerator(), classify_by_sign, names, seed=0)
+    assert class_a != class_b and (a[0] > 0) != (b[0] > 0)
+    a, b, class_a, class_b = pick_endpoints(
+        SignGenerator(), classify_by_sign, names, classes=("positive", "0")
+    )
+    assert (class_a, class_b) == ("positive", "negative") and a[0] > 0 > b[0]
+    with pytest.raises(MinimaxlabError, match="unknown class 'zero'"):
+        pick_endpoints(SignGenerator(), classify_by_sign, names, classes=("zero", "positive"))
+
+    def always_one_class(images):
+        return torch.zeros(images.shape[0], dtype=torch.long)
+
+    with pytest.raises(MinimaxlabError, match="collapsed"):
+        pick_endpoints(SignGenerator(), always_one_class, names)
+
+
+def test_inverting_the_generators_own_images_recovers_them():
+    torch.manual_seed(0)
+    generator = MLPGenerator(latent_dim=8, widths=(32, 64)).eval()
+    known = torch.randn(2, 8)
+    with torch.no_grad():
+        targets = generator(known)
+    result = invert(generator, targets, restarts=3, steps=400, lr=0.05, seed=1)
+    assert result.codes.shape == (2, 3, 8) and result.errors.shape == (2, 3)
+    assert result.reconstructions.shape == (2, 3, 1, 28, 28)
+    assert result.errors.min(dim=1).values.max() < 1e-3 * targets[0].numel()  # near zero
+    assert result.distances.shape == (2, 3, 3)
+    assert torch.allclose(result.distances.diagonal(dim1=1, dim2=2), torch.zeros(2, 3))
+    # the codes were optimised, the generator was not
+    assert not any(p.requires_grad for p in generator.parameters())
+    assert result.agree(float("inf")).all() and not result.agree(-1.0).any()
+
+
+def test_inversion_is_batched_and_each_start_is_independent():
+    torch.manual_seed(0)
+    generator = MLPGenerator(latent_dim=4, widths=(16,)).eval()
+    targets = torch.rand(3, 1, 28, 28) * 2 - 1
+    changed = targets.clone()
+    changed[0] = -changed[0]  # another first image; the same starts (same seed and shape)
+    first = invert(generator, targets, restarts=2, steps=30, seed=5)
+    second = invert(generator, changed, restarts=2, steps=30, seed=5)
+    # Adam is elementwise and the loss a sum of per-code terms: image 1 and 2 do not notice
+    assert torch.allclose(first.codes[1:], second.codes[1:], atol=1e-6)
+    assert not torch.allclose(first.codes[0], second.codes[0])
