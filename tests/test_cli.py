@@ -300,5 +300,17 @@ def test_interpolate_and_invert_write_into_the_run(tmp_path, monkeypatch):
     assert len(inversion["per_image"]) == 2 and len(inversion["per_image"][0]["errors"]) == 2
     assert (out / "figures" / "inversion" / "targets_and_starts.png").is_file()
     assert torch.load(out / "inversion.pt")["codes"].shape == (2, 2, 100)
+    result = invoke(
+        "latent-path", out, "--points", 4, "--steps", 3, "--invert-steps", 3, "--device", "cpu"
+    )
+    assert result.exit_code == 0, result.output
+    table = yaml.safe_load((out / "summary.json").read_text())["latent_path"]
+    assert table["optimised"]["U"] <= table["straight"]["U"]
+    assert "straight" in result.stdout and "optimised" in result.stdout
+    assert torch.load(out / "latent-path.pt")["optimised"].shape == (4, 100)
+    one_line_error(
+        invoke("latent-path", out, "--images", 0, 100000, "--device", "cpu"),
+        "--images must be two indices",
+    )
     one_line_error(invoke("interpolate", out, "--mode", "cubic"), "unknown interpolation mode")
     one_line_error(invoke("invert", out, "--images", 0), "--images must be at least 1")

@@ -199,6 +199,29 @@ def invert(
         )
 
 
+@app.command("latent-path")
+@user_errors
+def latent_path(
+    run_dir: Annotated[Path, typer.Argument(help="A run folder with a trained generator.")],
+    points: Annotated[int, typer.Option(help="Points of the discretised path.")] = 16,
+    images: Annotated[tuple[int, int], typer.Option(help="Two test-image indices.")] = (0, 1),
+    steps: Annotated[int, typer.Option(help="Adam steps on the path.")] = 500,
+    invert_steps: Annotated[int, typer.Option(help="Adam steps to invert each image.")] = 2000,
+    seed: Annotated[int, typer.Option(help="Seed of the inversion starts.")] = 0,
+    device: Annotated[str, typer.Option(help="auto, cpu, cuda or cuda:N.")] = "auto",
+) -> None:
+    """The least-change path between two inverted test images, against the straight line."""
+    from minimaxlab.device import resolve_device
+    from minimaxlab.latent.paths import latent_path_run
+
+    table = latent_path_run(
+        run_dir, points, images, steps, invert_steps, seed=seed, device=resolve_device(device)
+    )
+    typer.echo(f"{'path':<10}{'U':>14}{'image energy':>16}")
+    for name in ("straight", "optimised"):
+        typer.echo(f"{name:<10}{table[name]['U']:>14.4g}{table[name]['image_energy']:>16.4g}")
+
+
 @app.command()
 @user_errors
 def compare(

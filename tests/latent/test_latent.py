@@ -92,3 +92,40 @@ def test_inversion_is_batched_and_each_start_is_independent():
     # Adam is elementwise and the loss a sum of per-code terms: image 1 and 2 do not notice
     assert torch.allclose(first.codes[1:], second.codes[1:], atol=1e-6)
     assert not torch.allclose(first.codes[0], second.codes[0])
+
+
+class Identity2D(nn.Module):
+    latent_dim = 2
+
+    def forward(self, z):
+        return z
+
+
+def test_path_energy_by_hand_on_an_identity_generator():
+    from minimaxlab.latent.paths import path_energy
+
+    a, b = torch.tensor([0.0, 0.0]), torch.tensor([2.0, 0.0])  # distance D = 2
+    path = torch.stack([a, (a + b) / 2, b])
+    u, image_energy = path_energy(Identity2D(), path, a, b)
+    # f = D², D²/2, D² at the three points; each segment is D/2 long:
+    # U = ½(D² + D²/2)·D/2 + ½(D²/2 + D²)·D/2 = ¾ D³ = 6; image energy = 2 · (D/2)² = 2
+    assert u.item() == pytest.approx(6.0)
+    assert image_energy.item() == pytest.approx(2.0)
+
+
+def test_the_optimised_path_keeps_its_ends_and_never_beats_itself_backwards():
+    from minimaxlab.latent.paths import least_change_path
+
+    torch.manual_seed(0)
+    generator = MLPGenerator(latent_dim=4, widths=(16,)).eval()
+    z_a, z_b = torch.randn(4), torch.randn(4)
+    with torch.no_grad():
+        x_a, x_b = generator(z_a[None])[0], generator(z_b[None])[0]
+    result = least_change_path(generator, z_a, z_b, x_a, x_b, points=8, steps=200, lr=0.05)
+    assert torch.equal(result.optimised[0], z_a) and torch.equal(result.optimised[-1], z_b)
+    assert result.optimised.shape == result.straight.shape == (8, 4)
+    assert result.optimised_u < result.straight_u  # a curved G: the straight line is not best
+    few = least_change_path(generator, z_a, z_b, x_a, x_b, points=8, steps=1, lr=10.0)
+    assert few.optimised_u <= few.straight_u  # even a wild step cannot make it worse
+    with pytest.raises(MinimaxlabError, match="--points must be at least 3"):
+        least_change_path(generator, z_a, z_b, x_a, x_b, points=2)
