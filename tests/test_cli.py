@@ -312,5 +312,13 @@ def test_interpolate_and_invert_write_into_the_run(tmp_path, monkeypatch):
         invoke("latent-path", out, "--images", 0, 100000, "--device", "cpu"),
         "--images must be two indices",
     )
+    html = (out / "report.html").read_text()
+    for section in (
+        "Latent space: interpolation",
+        "Latent space: inversion",
+        "Latent space: latent path",
+        "interpolation · slerp",
+    ):
+        assert section in html
     one_line_error(invoke("interpolate", out, "--mode", "cubic"), "unknown interpolation mode")
     one_line_error(invoke("invert", out, "--images", 0), "--images must be at least 1")

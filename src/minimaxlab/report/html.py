@@ -103,6 +103,62 @@ def metric_rows(evaluation: dict[str, Any]) -> list[tuple[str, str, str]]:
     ]
 
 
+# summary keys of the latent-space tools → their figure folder under figures/
+LATENT_FIGURES = {
+    "interpolation": "interpolation",
+    "inversion": "inversion",
+    "latent_path": "latent_path",
+}
+OWN_SECTIONS = ("evaluation", *LATENT_FIGURES)
+
+
+def _latent_sections(summary: dict[str, Any], figures_dir: Path) -> list[dict[str, Any]]:
+    """One section per latent-space tool that has run: its figures and a small table."""
+    sections = []
+    for key, folder in LATENT_FIGURES.items():
+        if key not in summary:
+            continue
+        result = summary[key]
+        if key == "interpolation":
+            header = ["mode", "from", "to", "classified along the path"]
+            rows = [
+                [mode, r["from"], r["to"], ", ".join(r["classified_along_the_path"])]
+                for mode, r in result.items()
+            ]
+        elif key == "inversion":
+            header = [
+                "image",
+                "verdict",
+                "largest distance between starts",
+                "best error",
+                "errors of the starts",
+            ]
+            rows = [
+                [
+                    i,
+                    r["verdict"],
+                    format_value(r["largest_distance_between_starts"]),
+                    format_value(min(r["errors"])),
+                    ", ".join(format_value(e) for e in r["errors"]),
+                ]
+                for i, r in enumerate(result["per_image"])
+            ]
+        else:
+            header = ["path", "U", "image-space energy"]
+            rows = [
+                [name, format_value(result[name]["U"]), format_value(result[name]["image_energy"])]
+                for name in ("straight", "optimised")
+            ]
+        figures = [
+            {"caption": _caption(path, figures_dir), "src": data_uri(path)}
+            for path in sorted((figures_dir / folder).glob("*.png"))
+        ]
+        sections.append(
+            {"title": key.replace("_", " "), "header": header, "rows": rows, "figures": figures}
+        )
+    return sections
+
+
 def _curves(run: Run, records: list[dict[str, Any]]) -> list[dict[str, str]]:
     """Plot the known metric groups, and every other numeric metric on its own."""
     numeric = {k for r in records for k, v in r.items() if isinstance(v, (int, float))}
@@ -133,7 +189,8 @@ def write_report(run: Run) -> Path:
     images = []
     for path in sorted(figures_dir.rglob("*")):
         relative = path.relative_to(figures_dir)
-        skipped = ("progress", "curves", "evaluation")  # shown in their own sections
+        # shown in their own sections
+        skipped = ("progress", "curves", "evaluation", *LATENT_FIGURES.values())
         if path.suffix.lower() not in (".png", ".gif") or relative.parts[0] in skipped:
             continue  # frames live in the GIF; curves have their own section
         images.append(
@@ -151,8 +208,9 @@ def write_report(run: Run) -> Path:
         summary_rows=[
             (k, format_value(v))
             for k, v in _flatten(summary)
-            if k != "experiment" and not k.startswith("evaluation")
+            if k != "experiment" and k.split(".")[0] not in OWN_SECTIONS
         ],
+        latent=_latent_sections(summary, figures_dir),
         evaluation=evaluation,
         metric_rows=metric_rows(evaluation) if evaluation else [],
         class_histogram=data_uri(histogram) if histogram.is_file() else None,
