@@ -109,3 +109,15 @@ def test_wasserstein_losses_have_the_critics_signs():
     assert loss.item() == pytest.approx(-2.0 - 4.0 + 10.0 * penalty, rel=1e-6)
     assert WassersteinGPLoss().generator_loss(critic, fake).item() == pytest.approx(2.0)
     assert WassersteinGPLoss().belief(real_out).item() == pytest.approx(4.0)
+
+
+def test_latent_smoothness_of_a_linear_generator_is_the_squared_gain():
+    from minimaxlab.gan.losses import latent_smoothness_penalty
+
+    def generator(z):
+        return 2.0 * z  # every unit step in latent space moves the image by 2
+
+    codes = torch.randn(16, 5, dtype=torch.float64)
+    for step in (0.01, 1.0):
+        penalty = latent_smoothness_penalty(generator, codes, generator(codes), step)
+        assert penalty.item() == pytest.approx(4.0)

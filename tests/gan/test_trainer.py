@@ -187,3 +187,21 @@ def test_mlp_gan_and_wgan_gp_train_a_few_steps(tmp_path, loss, d_steps, generato
     assert any(not torch.equal(a, b) for a, b in zip(before, after, strict=True))
     if loss == "wgan-gp":  # a critic's raw scores, not probabilities
         assert any(not 0 < r["d_real"] < 1 for r in records)
+
+
+def test_the_smoothness_penalty_trains_and_still_resumes_exactly(tmp_path):
+    data = tiny_images(40)
+    straight = make_trainer(tmp_path / "straight", data, smoothness_weight=1.0)
+    straight.train()
+    assert all(torch.isfinite(p).all() for p in straight.generator.parameters())
+    plain = make_trainer(tmp_path / "plain", data)
+    plain.train()
+    assert not torch.equal(  # the penalty changes what G learns
+        next(straight.generator.parameters()), next(plain.generator.parameters())
+    )
+    stopped = make_trainer(tmp_path / "stopped", data, smoothness_weight=1.0)
+    stopped.train(max_steps=6)
+    resumed = make_trainer(tmp_path / "stopped", data, smoothness_weight=1.0)
+    resumed.load_state_dict(Run(tmp_path / "stopped").load_checkpoint())
+    resumed.train()
+    assert_bitwise_equal(full_state(straight), full_state(resumed))

@@ -81,6 +81,22 @@ def gradient_penalty(
     return ((norms - 1) ** 2).mean()
 
 
+def latent_smoothness_penalty(
+    generator: Callable[[torch.Tensor], torch.Tensor],
+    codes: torch.Tensor,
+    images: torch.Tensor,
+    step: float,
+    rng: torch.Generator | None = None,
+) -> torch.Tensor:
+    """Mean ‖G(z + εu) − G(z)‖² / ε² over random unit directions u: a finite-difference
+    estimate of ‖J_G(z) u‖², the squared image change per unit of latent distance. Added to
+    G's loss it keeps the generator from changing its images abruptly along latent paths."""
+    directions = torch.randn(codes.shape, device=codes.device, dtype=codes.dtype, generator=rng)
+    directions = directions / directions.norm(dim=1, keepdim=True)
+    moved = generator(codes + step * directions)
+    return (moved - images).pow(2).flatten(1).sum(1).mean() / step**2
+
+
 class WassersteinGPLoss:
     """WGAN-GP: the critic minimises E[D(fake)] − E[D(real)] + λ·penalty; G, −E[D(G(z))]."""
 

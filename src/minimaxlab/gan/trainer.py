@@ -20,7 +20,7 @@ from torch import nn
 from minimaxlab.config import StrictModel
 from minimaxlab.data.images import ImageSet
 from minimaxlab.errors import MinimaxlabError
-from minimaxlab.gan.losses import make_loss
+from minimaxlab.gan.losses import latent_smoothness_penalty, make_loss
 from minimaxlab.interrupt import StopSignal, TrainingInterrupted
 from minimaxlab.plots import save_gif, save_image_grid
 from minimaxlab.reproducibility import derived_seed, global_rng_state, set_global_rng_state
@@ -53,6 +53,9 @@ class GanTrainConfig(StrictModel):
     generator_optimizer: OptimizerConfig = OptimizerConfig()
     discriminator_optimizer: OptimizerConfig = OptimizerConfig()
     log_every: PositiveInt = 50  # iterations between metric records (and device syncs)
+    # λ of the latent smoothness penalty on G (0: off): see losses.latent_smoothness_penalty
+    smoothness_weight: NonNegativeFloat = 0.0
+    smoothness_step: PositiveFloat = 0.1  # ε, the latent distance of the finite difference
 
 
 class SamplesConfig(StrictModel):
@@ -137,8 +140,9 @@ class GanTrainer:
             last = i == len(real_batches) - 1
             # The last batch's fakes keep their graph: the first G step reuses them, which
             # saves one generator forward pass per iteration (as pytorch/examples' DCGAN does).
+            codes = self._noise(batch_size)
             with torch.set_grad_enabled(last):
-                fake = generator(self._noise(batch_size))
+                fake = generator(codes)
             d_loss, real_out, fake_out = self.loss.discriminator_loss(
                 discriminator, real, fake.detach()
             )
@@ -149,8 +153,13 @@ class GanTrainer:
         discriminator.requires_grad_(False)  # G's updates need no gradients for D's weights
         for j in range(self.config.g_steps):
             if j > 0:
-                fake = generator(self._noise(batch_size))
+                codes = self._noise(batch_size)
+                fake = generator(codes)
             g_loss = self.loss.generator_loss(discriminator, fake)
+            if self.config.smoothness_weight > 0:
+                g_loss = g_loss + self.config.smoothness_weight * latent_smoothness_penalty(
+                    generator, codes, fake, self.config.smoothness_step, self.noise_generator
+                )
             self.generator_optimizer.zero_grad(set_to_none=True)
             g_loss.backward()
             self.generator_optimizer.step()
