@@ -322,3 +322,45 @@ def test_interpolate_and_invert_write_into_the_run(tmp_path, monkeypatch):
         assert section in html
     one_line_error(invoke("interpolate", out, "--mode", "cubic"), "unknown interpolation mode")
     one_line_error(invoke("invert", out, "--images", 0), "--images must be at least 1")
+
+
+def test_latent_smoothness_trains_without_and_with_the_penalty_and_compares(tmp_path):
+    import json
+
+    out = tmp_path / "run"
+    base = json.dumps(
+        [
+            "data.limit=64",
+            "train.batch_size=16",
+            "train.epochs=1",
+            "samples.grid_epochs=[1]",
+            "evaluation.enabled=false",
+        ]
+    )  # YAML too
+    result = invoke(
+        "run",
+        "latent-smoothness",
+        *QUICK_CPU,
+        "--out",
+        out,
+        f"base_overrides={base}",
+        "path.points=4",
+        "path.steps=3",
+        "path.invert_steps=3",
+        "path.restarts=1",
+    )
+    assert result.exit_code == 0, result.output
+    summary = yaml.safe_load((out / "summary.json").read_text())
+    results = summary["results"]
+    assert results["without"]["smoothness_weight"] == 0.0
+    assert results["with"]["smoothness_weight"] == 1.0
+    for label in ("without", "with"):
+        assert results[label]["U_optimised"] <= results[label]["U_straight"]
+        inner = yaml.safe_load((out / label / "config.yaml").read_text())
+        assert inner["train"]["smoothness_weight"] == results[label]["smoothness_weight"]
+        assert inner["train"]["epochs"] == 1 and inner["seed"] == 0
+    assert (out / "report.html").is_file() and (out / "with" / "report.html").is_file()
+    # Finished trainings are reused on resume, not trained again.
+    before = (out / "with" / "checkpoint.pt").stat().st_mtime_ns
+    assert invoke("run", "--resume", out, "--no-progress").exit_code == 0
+    assert (out / "with" / "checkpoint.pt").stat().st_mtime_ns == before

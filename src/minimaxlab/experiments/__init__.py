@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 from minimaxlab.errors import MinimaxlabError
-from minimaxlab.experiments import dcgan_fashion, gan_mnist, wgan_gp
+from minimaxlab.experiments import dcgan_fashion, gan_mnist, latent_smoothness, wgan_gp
 from minimaxlab.experiments.base import Experiment, RunContext
 
 EXPERIMENTS: dict[str, Experiment] = {
-    e.name: e for e in (dcgan_fashion.EXPERIMENT, gan_mnist.EXPERIMENT, wgan_gp.EXPERIMENT)
+    e.name: e
+    for e in (
+        dcgan_fashion.EXPERIMENT,
+        gan_mnist.EXPERIMENT,
+        wgan_gp.EXPERIMENT,
+        latent_smoothness.EXPERIMENT,
+    )
 }
 
 
