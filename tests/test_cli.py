@@ -337,18 +337,19 @@ def test_latent_smoothness_trains_without_and_with_the_penalty_and_compares(tmp_
             "evaluation.enabled=false",
         ]
     )  # YAML too
-    result = invoke(
-        "run",
-        "latent-smoothness",
-        *QUICK_CPU,
-        "--out",
-        out,
-        f"base_overrides={base}",
-        "path.points=4",
-        "path.steps=3",
-        "path.invert_steps=3",
-        "path.restarts=1",
-    )
+    with pytest.warns(UserWarning, match="training on digits"):  # mnist is not here
+        result = invoke(
+            "run",
+            "latent-smoothness",
+            *QUICK_CPU,
+            "--out",
+            out,
+            f"base_overrides={base}",
+            "path.points=4",
+            "path.steps=3",
+            "path.invert_steps=3",
+            "path.restarts=1",
+        )
     assert result.exit_code == 0, result.output
     summary = yaml.safe_load((out / "summary.json").read_text())
     results = summary["results"]
