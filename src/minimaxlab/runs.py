@@ -139,6 +139,10 @@ class Run:
     def read_summary(self) -> dict[str, Any]:
         return self.read_json(self.summary_path) or {}
 
+    def add_to_summary(self, **entries: Any) -> None:
+        """Set top-level entries of summary.json (a later stage's results), keeping the rest."""
+        self.write_summary({**self.read_summary(), **entries})
+
     # ---- metrics ---------------------------------------------------------------------------
     def log_metrics(self, record: dict[str, Any]) -> None:
         """Append one record; a line is written whole, so a kill loses at most the last line."""

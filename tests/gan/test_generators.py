@@ -25,8 +25,10 @@ def test_loads_the_trained_generator_in_eval_mode(tmp_path):
         assert torch.equal(value, loaded.state_dict()[key])
     images = sample_images(loaded, 5, seed=1)
     assert images.shape == (5, 1, 28, 28)
-    assert torch.equal(images, sample_images(loaded, 5, seed=1))
-    assert not torch.equal(images, sample_images(loaded, 5, seed=2))
+    # Close, not equal: with several CPU threads, oneDNN's first run of a convolution shape
+    # can differ from later runs in the last bits (measured: 2e-5 here, then stable).
+    assert torch.allclose(images, sample_images(loaded, 5, seed=1), atol=1e-4)
+    assert not torch.allclose(images, sample_images(loaded, 5, seed=2), atol=1e-2)
 
 
 def test_a_checkpoint_of_another_architecture_is_a_clear_error(tmp_path):

@@ -53,7 +53,7 @@ def test_embed_gives_features_and_predictions_in_batches(monkeypatch):
     feats, predictions = embed(classifier, images)
     assert feats.shape == (40, 128) and predictions.shape == (40,)
     with torch.no_grad():
-        assert torch.allclose(feats, classifier.features(images), atol=1e-5)
+        assert torch.allclose(feats, classifier.features(images), atol=1e-4)
         assert torch.equal(predictions, classifier(images).argmax(1))
 
 

@@ -138,8 +138,7 @@ def interpolate_run(
         "to": end_class,
         "classified_along_the_path": seen,
     }
-    summary = run.read_summary()
-    summary.setdefault("interpolation", {})[mode] = result
-    run.write_summary(summary)
+    by_mode = run.read_summary().get("interpolation", {})
+    run.add_to_summary(interpolation={**by_mode, mode: result})
     write_report(run)
     return result

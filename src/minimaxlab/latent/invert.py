@@ -117,8 +117,6 @@ def invert_run(
             for i in range(targets.shape[0])
         ],
     }
-    summary = run.read_summary()
-    summary["inversion"] = report
-    run.write_summary(summary)
+    run.add_to_summary(inversion=report)
     write_report(run)
     return report

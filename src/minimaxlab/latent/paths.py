@@ -126,8 +126,6 @@ def latent_path_run(
         "straight": {"U": result.straight_u, "image_energy": result.straight_image_energy},
         "optimised": {"U": result.optimised_u, "image_energy": result.optimised_image_energy},
     }
-    summary = run.read_summary()
-    summary["latent_path"] = table
-    run.write_summary(summary)
+    run.add_to_summary(latent_path=table)
     write_report(run)
     return table

@@ -43,7 +43,6 @@ def evaluate_run(
     """Compare ``n`` samples of a run's generator with ``n`` real training images; write the
     numbers into its summary.json and report, and return them."""
     run = Run.open(run_dir)
-    summary = run.read_summary()
     train, test = run_images(run, "train", device), run_images(run, "test", device)
     name = train.name
     classifier = load_or_train_classifier(train, test, classifier_spec, progress)
@@ -90,7 +89,6 @@ def evaluate_run(
         title="Predicted classes of the samples and of real test images",
         ylabel="fraction",
     )
-    summary["evaluation"] = evaluation
-    run.write_summary(summary)
+    run.add_to_summary(evaluation=evaluation)
     write_report(run)
     return evaluation
