@@ -49,8 +49,6 @@ def run_experiment(
         config = validate(
             experiment.config_class, apply_overrides(stored, experiment.config_class, extra)
         )
-        if not run.has_checkpoint():
-            raise MinimaxlabError(f"{run.path} has no checkpoint.pt to resume from")
     else:
         if name is None:
             raise MinimaxlabError(
@@ -85,8 +83,9 @@ def run_experiment(
         write_report(run)
         raise
     except MinimaxlabError:
-        if created and not run.has_checkpoint():
-            shutil.rmtree(run.path, ignore_errors=True)  # nothing worth keeping was made
+        # Remove a new folder only while it holds nothing but what was written above.
+        if created and {p.name for p in run.path.iterdir()} <= {"config.yaml", "env.json"}:
+            shutil.rmtree(run.path, ignore_errors=True)
         raise
     run.write_summary({"experiment": experiment.name, "status": "finished", **summary})
     write_report(run)

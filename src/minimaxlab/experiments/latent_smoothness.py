@@ -56,9 +56,6 @@ def _trained(folder, overrides: list[str], config: LatentSmoothnessConfig, conte
 
 
 def run(config: LatentSmoothnessConfig, context: RunContext) -> dict[str, Any]:
-    # A marker checkpoint, so that `run --resume` can continue a stopped comparison.
-    if not context.run.has_checkpoint():
-        context.run.save_checkpoint({"format": "latent-smoothness"})
     results = {}
     for label, weight in (("without", 0.0), ("with", config.smoothness_weight)):
         overrides = [*config.base_overrides, f"train.smoothness_weight={weight}"]

@@ -116,7 +116,7 @@ def interpolate_run(
         raise MinimaxlabError(f"unknown interpolation mode {mode!r}; use linear or slerp")
     run = Run.open(run_dir)
     generator = load_generator(run.path, device)
-    train, test = run_images(run, "train", device), run_images(run, "test", device)
+    train, test = run_images(run, ("train", "test"), device)
     classifier = load_or_train_classifier(train, test, progress=progress).model
 
     def classify(images: torch.Tensor) -> torch.Tensor:

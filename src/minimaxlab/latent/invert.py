@@ -85,7 +85,7 @@ def invert_run(
         raise MinimaxlabError(f"--images must be at least 1 (got {images})")
     run = Run.open(run_dir)
     generator = load_generator(run.path, device)
-    test = run_images(run, "test", device)
+    (test,) = run_images(run, ("test",), device)
     targets = test.gan_batch(torch.arange(min(images, len(test)), device=test.device))
     result = invert(generator, targets, restarts, steps, lr, seed)
 

@@ -101,7 +101,7 @@ def latent_path_run(
     the paths (``latent-path.pt``) and a table into the run folder."""
     run = Run.open(run_dir)
     generator = load_generator(run.path, device)
-    test = run_images(run, "test", device)
+    (test,) = run_images(run, ("test",), device)
     if max(images) >= len(test) or min(images) < 0:
         raise MinimaxlabError(f"--images must be two indices below {len(test)} (got {images})")
     targets = test.gan_batch(torch.tensor(images, device=test.device))

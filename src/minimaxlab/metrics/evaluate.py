@@ -5,6 +5,7 @@ classifier, then every metric of metrics.images, for the samples and for the rea
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from typing import Any
 
 import torch
@@ -19,17 +20,22 @@ from minimaxlab.report import write_report
 from minimaxlab.runs import Run
 
 
-def run_images(run: Run, split: str, device: torch.device | str = "cpu") -> ImageSet:
-    """A split of the data set a run trained on (after any fallback), as its config shaped it."""
+def run_images(
+    run: Run, splits: Sequence[str], device: torch.device | str = "cpu"
+) -> list[ImageSet]:
+    """Splits of the data set a run trained on (after any fallback), as its config shaped it."""
     data_config = run.read_config().get("data", {})
     name = run.read_summary().get("data", {}).get("name", data_config.get("name"))
-    return load_images(
-        name,
-        split,
-        root=data_config.get("root"),
-        image_size=data_config.get("image_size"),
-        device=device,
-    )
+    return [
+        load_images(
+            name,
+            split,
+            root=data_config.get("root"),
+            image_size=data_config.get("image_size"),
+            device=device,
+        )
+        for split in splits
+    ]
 
 
 def evaluate_run(
@@ -43,7 +49,7 @@ def evaluate_run(
     """Compare ``n`` samples of a run's generator with ``n`` real training images; write the
     numbers into its summary.json and report, and return them."""
     run = Run.open(run_dir)
-    train, test = run_images(run, "train", device), run_images(run, "test", device)
+    train, test = run_images(run, ("train", "test"), device)
     name = train.name
     classifier = load_or_train_classifier(train, test, classifier_spec, progress)
 
