@@ -45,3 +45,17 @@ def test_report_of_a_run_that_has_not_logged_yet(tmp_path):
     run.write_config({"experiment": "x"})
     html = write_report(run).read_text()
     assert "No metrics were logged" in html and "running" in html
+
+
+def test_report_renders_an_experiments_tables_and_plots(tmp_path):
+    run = Run.create("x", tmp_path / "run")
+    run.write_config({"experiment": "x"})
+    save_image_grid(torch.zeros(1, 1, 8, 8), run.figure_path("scatter/moons.png"), nrow=1)
+    tables = {"Modes covered": {"header": ["method", "modes"], "rows": [["gan", 7], ["nce", 8]]}}
+    run.write_summary({"experiment": "x", "status": "finished", "tables": tables, "steps": 3})
+
+    html = write_report(run).read_text()
+    assert "<h2>Modes covered</h2>" in html and '<td class="num">nce</td>' in html
+    assert 'class="plot"' in html and "scatter · moons" in html
+    assert "tables." not in html  # a table is not flattened into summary rows
+    assert "Samples" not in html  # no sample grids, so no empty section

@@ -109,7 +109,20 @@ LATENT_FIGURES = {
     "inversion": "inversion",
     "latent_path": "latent_path",
 }
-OWN_SECTIONS = ("evaluation", *LATENT_FIGURES)
+# An experiment may put {"title": {"header": [...], "rows": [[...], ...]}} under "tables" in
+# its summary; each becomes a table of the report instead of flattened summary rows.
+OWN_SECTIONS = ("evaluation", "tables", *LATENT_FIGURES)
+
+
+def _tables(summary: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {
+            "title": title,
+            "header": table["header"],
+            "rows": [[format_value(cell) for cell in row] for row in table["rows"]],
+        }
+        for title, table in (summary.get("tables") or {}).items()
+    ]
 
 
 def _latent_sections(summary: dict[str, Any], figures_dir: Path) -> list[dict[str, Any]]:
@@ -198,6 +211,8 @@ def write_report(run: Run) -> Path:
                 "caption": _caption(path, figures_dir),
                 "src": data_uri(path),
                 "animated": path.suffix.lower() == ".gif",
+                # sample grids are shown small and pixelated; plots at their own size
+                "kind": "grid" if relative.parts[0] == "samples" else "plot",
             }
         )
 
@@ -211,10 +226,12 @@ def write_report(run: Run) -> Path:
             if k != "experiment" and k.split(".")[0] not in OWN_SECTIONS
         ],
         latent=_latent_sections(summary, figures_dir),
+        tables=_tables(summary),
         evaluation=evaluation,
         metric_rows=metric_rows(evaluation) if evaluation else [],
         class_histogram=data_uri(histogram) if histogram.is_file() else None,
-        samples=[i for i in images if not i["animated"]],
+        samples=[i for i in images if not i["animated"] and i["kind"] == "grid"],
+        plots=[i for i in images if not i["animated"] and i["kind"] == "plot"],
         animations=[i for i in images if i["animated"]],
         curves=curves,
         config_yaml=config_text,
