@@ -250,6 +250,51 @@ def report(run_dir: Annotated[Path, typer.Argument(help="A run folder.")]) -> No
     typer.echo(str(write_report(Run.open(run_dir))))
 
 
+@app.command()
+@user_errors
+def nce(
+    data: Annotated[str, typer.Option(help="moons, ring8 or grid25.")] = "moons",
+    n: Annotated[int, typer.Option("--n", help="Points to print.")] = 100,
+    seed: Annotated[int, typer.Option(help="Seed of the data, the classifier and the draws.")] = 0,
+    steps: Annotated[int | None, typer.Option(help="Classifier training steps.")] = None,
+    noise: Annotated[
+        str, typer.Option(help="fitted (a Gaussian fitted to the data) or standard.")
+    ] = "fitted",
+    device: Annotated[str, typer.Option(help="auto, cpu, cuda or cuda:N.")] = "auto",
+) -> None:
+    """Sample N points of a 2-D data set by noise-contrastive rejection sampling.
+
+    Standard output gets exactly N lines "x1,x2"; progress and statistics go to standard error.
+    """
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from minimaxlab.config import validate
+    from minimaxlab.device import resolve_device
+    from minimaxlab.experiments.nce_sampler import nce_sample
+    from minimaxlab.sampling.nce import NceConfig
+
+    if n < 1:
+        raise MinimaxlabError(f"--n must be at least 1 (got {n})")
+    settings = {"noise": noise} if steps is None else {"noise": noise, "steps": steps}
+    config = validate(NceConfig, settings)
+    torch_device = resolve_device(device)
+    with Progress(console=Console(stderr=True), transient=True) as progress:
+        task = progress.add_task("training the data-vs-noise classifier", total=config.steps)
+
+        def on_step(step: int, loss: float) -> None:
+            progress.update(task, completed=step, description=f"classifier loss {loss:.4f}")
+
+        points, _, stats = nce_sample(data, n, seed, config, torch_device, on_step=on_step)
+    for x1, x2 in points.tolist():
+        print(f"{x1:.6f},{x2:.6f}")
+    print(
+        f"accepted {stats['accepted']:,} of {stats['proposals']:,} noise draws "
+        f"(acceptance rate {stats['acceptance_rate']:.3%}, M = {stats['bound_M']:.4g})",
+        file=sys.stderr,
+    )
+
+
 @data_app.command("list")
 @user_errors
 def data_list() -> None:

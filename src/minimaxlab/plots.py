@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import matplotlib
@@ -117,4 +118,52 @@ def plot_bars(
     fig.tight_layout()
     with atomic_path(path) as tmp:
         fig.savefig(tmp, format="png")
+    plt.close(fig)
+
+
+@dataclass
+class PointPanel:
+    """One scatter of real against other points, optionally over a probability surface."""
+
+    title: str
+    real: np.ndarray  # n×2
+    points: np.ndarray  # m×2: generated or sampled
+    label: str = "generated"
+    caption: str = ""  # a line under the title (what D believes, modes covered, …)
+    # (xs, ys, values): values[i, j] in [0, 1] at (xs[j], ys[i]), e.g. D's belief "real"
+    surface: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+
+
+def plot_point_panels(
+    panels: Sequence[PointPanel], path: str | os.PathLike, ncols: int = 5, title: str = ""
+) -> None:
+    """A grid of scatter panels sharing one colour scale for the surfaces."""
+    ncols = min(ncols, len(panels))
+    nrows = math.ceil(len(panels) / ncols)
+    fig, axes = plt.subplots(
+        nrows, ncols, figsize=(3.2 * ncols, 3.5 * nrows), dpi=100, squeeze=False
+    )
+    mappable = None
+    for ax, panel in zip(axes.flat, panels, strict=False):
+        if panel.surface is not None:
+            xs, ys, values = panel.surface
+            mappable = ax.contourf(
+                xs, ys, values, levels=np.linspace(0, 1, 11), cmap="RdBu_r", alpha=0.55
+            )
+        ax.scatter(*panel.real[:, :2].T, s=2, c="#555555", alpha=0.35, label="real", lw=0)
+        ax.scatter(*panel.points[:, :2].T, s=2, c="#e07b00", alpha=0.6, label=panel.label, lw=0)
+        ax.set_title(panel.title + (f"\n{panel.caption}" if panel.caption else ""), fontsize=8)
+        ax.set_aspect("equal")
+        ax.tick_params(labelsize=6)
+    for ax in list(axes.flat)[len(panels) :]:
+        ax.axis("off")
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=2, frameon=False, markerscale=5)
+    if mappable is not None:
+        bar = fig.colorbar(mappable, ax=list(axes.flat), shrink=0.6, pad=0.01)
+        bar.set_label("D(x): belief that x is real", fontsize=8)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png", bbox_inches="tight")
     plt.close(fig)

@@ -1,0 +1,200 @@
+"""nce-sampler: noise-contrastive sampling without a generator (shared/SPEC.md), compared with
+gan-2d on moons, ring8 and grid25: scatter plots, modes covered, high-quality fraction and
+energy distance, all on the same training and evaluation points."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import torch
+from pydantic import PositiveInt
+
+from minimaxlab.config import ExperimentConfig, StrictModel
+from minimaxlab.data.toy2d import PointSet, ToyName, toy_distribution
+from minimaxlab.experiments.base import Experiment, RunContext
+from minimaxlab.experiments.gan_2d import TOY_OPTIMIZER
+from minimaxlab.gan.points import (
+    PointGanModelConfig,
+    Setting,
+    judge_point_gan,
+    point_panel,
+    train_point_gan,
+)
+from minimaxlab.gan.trainer import GanTrainConfig
+from minimaxlab.interrupt import TrainingInterrupted
+from minimaxlab.metrics.toy import evaluate_points
+from minimaxlab.plots import plot_point_panels
+from minimaxlab.reproducibility import derived_seed
+from minimaxlab.sampling.nce import NceConfig, NceSampler
+
+
+class GanComparisonConfig(StrictModel):
+    """The gan-2d setting that the sampler is compared with."""
+
+    enabled: bool = True
+    epochs: PositiveInt = 200
+    d_steps: PositiveInt = 1
+    g_steps: PositiveInt = 1
+    model: PointGanModelConfig = PointGanModelConfig()
+    train: GanTrainConfig = GanTrainConfig(
+        batch_size=100,
+        generator_optimizer=TOY_OPTIMIZER,
+        discriminator_optimizer=TOY_OPTIMIZER,
+        log_every=20,
+    )
+
+
+class NceSamplerConfig(ExperimentConfig):
+    experiment: str = "nce-sampler"
+    datasets: list[ToyName] = ["moons", "ring8", "grid25"]
+    n_train: PositiveInt = 10_000  # the same training points as gan-2d with the same seed
+    n_eval: PositiveInt = 5_000
+    nce: NceConfig = NceConfig()
+    gan: GanComparisonConfig = GanComparisonConfig()
+
+
+def draw_points(name: str, seed: int, n_train: int, n_eval: int, device: torch.device):
+    """The training set and the fresh evaluation points of data set ``name`` for ``seed``
+    (the same draws as gan-2d's, so the two experiments see the same points)."""
+    distribution = toy_distribution(name)
+    draw = torch.Generator().manual_seed(derived_seed(seed, 10))
+    train = distribution.sample(n_train, draw, device)
+    real = distribution.sample(n_eval, draw, device)
+    return distribution, train, real
+
+
+def nce_sample(
+    name: str,
+    n: int,
+    seed: int,
+    config: NceConfig,
+    device: torch.device,
+    n_train: int = 10_000,
+    on_step=None,
+) -> tuple[torch.Tensor, NceSampler, dict[str, Any]]:
+    """Fit the sampler to data set ``name`` and draw ``n`` points: the points, the sampler
+    and the rejection statistics."""
+    _, train, _ = draw_points(name, seed, n_train, 1, device)
+    generator = torch.Generator(device).manual_seed(derived_seed(seed, 20))
+    sampler = NceSampler.fit(train, config, generator, on_step=on_step)
+    points, stats = sampler.sample(n, generator)
+    return points, sampler, stats.as_dict()
+
+
+def _nce_result(config: NceSamplerConfig, name: str, context: RunContext) -> dict[str, Any]:
+    """Fit and sample once per data set; kept in the run folder so a resumed run skips it."""
+    path = context.run.path / "nce" / f"{name}.pt"
+    if path.is_file():
+        return torch.load(path, map_location=context.device, weights_only=False)
+    started = time.perf_counter()
+    points, sampler, stats = nce_sample(
+        name, config.n_eval, config.seed, config.nce, context.device, config.n_train
+    )
+    result = {
+        "points": points,
+        "stats": stats,
+        "seconds": time.perf_counter() - started,
+        "final_loss": sampler.final_loss,
+        "classifier": sampler.classifier.state_dict(),
+    }
+    context.run.save_torch(f"nce/{name}.pt", result)
+    return result
+
+
+def run(config: NceSamplerConfig, context: RunContext) -> dict[str, Any]:
+    rows, panels, headline = [], [], {}
+    for name in config.datasets:
+        if context.stop is not None and context.stop.requested:
+            raise TrainingInterrupted(0)
+        distribution, train, real = draw_points(
+            name, config.seed, config.n_train, config.n_eval, context.device
+        )
+        floor = evaluate_points(
+            distribution.sample(config.n_eval, torch.Generator().manual_seed(config.seed)),
+            distribution,
+            real,
+        )
+        nce = _nce_result(config, name, context)
+        nce_metrics = {**evaluate_points(nce["points"], distribution, real), **nce["stats"]}
+        headline[name] = {"nce": nce_metrics}
+        panels.append(
+            point_panel(f"{name}: NCE sampler", real, nce["points"], nce_metrics, None, "sampled")
+        )
+        rows.append(_row(name, "NCE sampler", nce_metrics, nce["seconds"]))
+        if config.gan.enabled:
+            gan = config.gan
+            setting = Setting(gan.epochs, gan.d_steps, gan.g_steps)
+            generator, discriminator, trained = train_point_gan(
+                context.run.path / "gan" / name,
+                PointSet(name, train),
+                setting,
+                gan.model,
+                gan.train,
+                config.seed,
+                stop=context.stop,
+                progress=context.progress,
+            )
+            noise = torch.Generator().manual_seed(derived_seed(config.seed, 11))
+            gan_metrics, fake = judge_point_gan(
+                generator, discriminator, distribution, real, config.n_eval, noise
+            )
+            headline[name]["gan"] = gan_metrics
+            panels.append(
+                point_panel(
+                    f"{name}: GAN ({setting.label})", real, fake, gan_metrics, discriminator
+                )
+            )
+            rows.append(_row(name, "GAN", gan_metrics, trained["train_time_s"]))
+        rows.append(_row(name, "real data (floor)", floor, None))
+
+    plot_point_panels(
+        panels,
+        context.run.figure_path("nce_vs_gan.png"),
+        ncols=2 if config.gan.enabled else 3,
+        title="real (grey) against sampled or generated points (orange)",
+    )
+    summary: dict[str, Any] = {}
+    for name, methods in headline.items():
+        for method, metrics in methods.items():
+            summary[f"{name}.{method}.modes_covered"] = (
+                f"{metrics['modes_covered']}/{metrics['n_modes']}"
+            )
+            summary[f"{name}.{method}.high_quality_fraction"] = metrics["high_quality_fraction"]
+        summary[f"{name}.nce.acceptance_rate"] = methods["nce"]["acceptance_rate"]
+    context.run.write_json(context.run.path / "results.json", headline)
+    summary["tables"] = {
+        "NCE sampler against GAN": {
+            "header": [
+                "data",
+                "method",
+                "modes covered",
+                "high-quality fraction",
+                "energy distance",
+                "acceptance rate",
+                "time (s)",
+            ],
+            "rows": rows,
+        }
+    }
+    return summary
+
+
+def _row(name: str, method: str, metrics: dict[str, Any], seconds: float | None) -> list[Any]:
+    return [
+        name,
+        method,
+        f"{metrics['modes_covered']}/{metrics['n_modes']}",
+        metrics["high_quality_fraction"],
+        metrics["energy_distance"],
+        metrics.get("acceptance_rate", "—"),
+        "—" if seconds is None else round(seconds, 1),
+    ]
+
+
+EXPERIMENT = Experiment(
+    name="nce-sampler",
+    description="noise-contrastive rejection sampling against a GAN on moons, ring8, grid25",
+    config_class=NceSamplerConfig,
+    run=run,
+)

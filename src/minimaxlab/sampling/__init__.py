@@ -1,0 +1,1 @@
+"""Samplers that need no generator network."""
