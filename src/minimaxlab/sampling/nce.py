@@ -29,11 +29,13 @@ class NceConfig(StrictModel):
     """How the sampler's classifier is trained and how rejection sampling is bounded."""
 
     noise: Literal["fitted", "standard"] = "fitted"  # a Gaussian fitted to the data, or N(0, I)
-    hidden: list[PositiveInt] = [256, 256, 256]
-    fourier_features: NonNegativeInt = 0  # random Fourier features of the input (0: off)
+    hidden: list[PositiveInt] = [128, 128]
+    # Random Fourier features of the input (0: off). Without them a ReLU MLP draws the
+    # ratio's narrow bumps too wide: 83% high-quality samples on grid25 against 99%.
+    fourier_features: NonNegativeInt = 64
     fourier_scale: PositiveFloat = 1.0  # their frequencies' standard deviation, cycles per unit
-    steps: PositiveInt = 3000
-    batch_size: PositiveInt = 1024  # data points per step, and as many noise points
+    steps: PositiveInt = 2000
+    batch_size: PositiveInt = 512  # data points per step, and as many noise points
     lr: PositiveFloat = 1e-3  # Adam, decayed to lr/100 over the steps (cosine)
     bound_samples: PositiveInt = 1_000_000  # noise draws on which M is estimated
     proposal_batch: PositiveInt = Field(200_000, description="noise draws per rejection round")
