@@ -28,13 +28,22 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.polynomial.polynomial as P
 from scipy.linalg import schur
 
 from minimaxlab.dynamics.games import Game
-from minimaxlab.dynamics.methods import Method, fixed_point, simulate, update_matrix
+from minimaxlab.dynamics.methods import (
+    Method,
+    check_step_size,
+    fixed_point,
+    simulate,
+    state_labels,
+    update_matrix,
+)
+from minimaxlab.errors import MinimaxlabError
 
 TOLERANCE = 1e-9  # |ρ − 1| below this is ρ = 1
 VERDICTS = ("converges", "marginal", "diverges")
@@ -304,11 +313,17 @@ def probe_ends(
     return probes
 
 
-def measured_rate(path: np.ndarray, target: np.ndarray) -> float:
-    """The per-step growth of ‖z_k − z*‖ over the second half of a trajectory: → ρ(A)."""
-    distances = np.linalg.norm(path - target, axis=-1)
-    half = (len(distances) - 1) // 2
-    return float((distances[-1] / distances[half]) ** (1 / (len(distances) - 1 - half)))
+def measured_rate(distances: np.ndarray) -> float | None:
+    """The per-step growth factor of a distance sequence d_k, which tends to ρ(A): measured
+    over the second half of the steps where d_k/d_0 is between 1e−10 and 1e10 (beyond, the
+    iterates are at rounding level or near overflow). None with fewer than 20 such steps."""
+    relative = distances / distances[0]
+    usable = np.flatnonzero(~((relative > 1e-10) & (relative < 1e10)))
+    last = int(usable[0]) - 1 if len(usable) else len(distances) - 1
+    if last < 20:
+        return None
+    middle = last // 2
+    return float((distances[last] / distances[middle]) ** (1 / (last - middle)))
 
 
 def distance_to_fixed_point(game: Game, method: Method, path: np.ndarray) -> np.ndarray:
@@ -316,3 +331,46 @@ def distance_to_fixed_point(game: Game, method: Method, path: np.ndarray) -> np.
     with np.errstate(over="ignore", invalid="ignore"):
         distance = np.linalg.norm(path - fixed_point(game, method)[:2], axis=-1)
     return np.where(np.isfinite(distance), distance, np.inf)
+
+
+def analyse(
+    game: Game, method: Method, alpha: float, steps: int, start: tuple[float, float]
+) -> dict[str, Any]:
+    """Everything about one method on one game at one step size, as plain JSON-ready data:
+    the update matrix, its spectrum, the convergent step sizes and a simulated trajectory."""
+    check_step_size(alpha)
+    if steps < 1:
+        raise MinimaxlabError(f"the number of steps must be at least 1 (got {steps})")
+    matrix, constant = update_matrix(game, method, alpha)
+    values = eigenvalues(game, method, alpha)
+    rho = float(np.abs(values).max())
+    ranges = step_sizes(game, method)
+    path = simulate(game, method, alpha, np.asarray(start, dtype=float), steps)
+    distance = float(distance_to_fixed_point(game, method, path)[-1])
+    return {
+        "game": game.name,
+        "formula": game.formula,
+        "players": {
+            p: "minimises" if m else "maximises"
+            for p, m in zip(game.players, game.minimises, strict=True)
+        },
+        "stationary_point": game.stationary_point().tolist(),
+        "classification": game.classify(),
+        "method": method.name,
+        "method_title": method.title,
+        "lr": alpha,
+        "state": state_labels(game, method),
+        "matrix": matrix.tolist(),
+        "constant": constant.tolist(),
+        "eigenvalues": [[float(v.real), float(v.imag)] for v in values],
+        "spectral_radius": rho,
+        "verdict": verdict(rho),
+        "convergent_lr": [[lo, hi if math.isfinite(hi) else None] for lo, hi in ranges.intervals()],
+        "marginal_lr": [
+            [lo, hi if math.isfinite(hi) else None] for lo, hi in ranges.intervals("marginal")
+        ],
+        "steps": steps,
+        "start": [float(s) for s in start],
+        "final_point": path[-1].tolist() if math.isfinite(distance) else None,
+        "final_distance": distance if math.isfinite(distance) else None,
+    }

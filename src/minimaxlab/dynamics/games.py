@@ -59,7 +59,7 @@ class Game:
 
     def stationary_point(self) -> np.ndarray:
         """The point where ∇f = 0 (the quadratic is required to have exactly one)."""
-        return np.linalg.solve(self.hessian, -self.linear)
+        return np.linalg.solve(self.hessian, -self.linear) + 0.0  # + 0.0: no −0 in reports
 
     def classify(self) -> dict[str, str]:
         """What the stationary point is: for f (minimum, maximum, saddle) and for the game.
