@@ -118,3 +118,41 @@ def lr_axis(ranges: Sequence[StepSizes], scale: float, points: int) -> np.ndarra
     ends = [e for r in ranges for e in r.ends if math.isfinite(e)]
     top = 1.3 * max(ends) if ends else 2.0 / scale
     return np.linspace(top / points, top, points)
+
+
+def plot_bandit(
+    steps: np.ndarray,
+    best_probability: np.ndarray,
+    names: Sequence[str],
+    title: str,
+    path: str | os.PathLike,
+) -> None:
+    """One panel per variant: π(best arm) against step across seeds (median, mean, 25–75% and
+    10–90% bands); a last panel with the spread across seeds (standard deviation) of every
+    variant. ``best_probability`` is steps × variants × seeds."""
+    count = len(names)
+    fig, axes = plt.subplots(1, count + 1, figsize=(3.2 * (count + 1), 3.5), dpi=100, sharex=True)
+    for i, (ax, name, colour) in enumerate(zip(axes, names, COLOURS, strict=False)):
+        values = best_probability[:, i]
+        q10, q25, median, q75, q90 = np.quantile(values, [0.1, 0.25, 0.5, 0.75, 0.9], axis=-1)
+        ax.fill_between(steps, q10, q90, color=colour, alpha=0.15, linewidth=0, label="10–90%")
+        ax.fill_between(steps, q25, q75, color=colour, alpha=0.3, linewidth=0, label="25–75%")
+        ax.plot(steps, median, color=colour, linewidth=1.5, label="median")
+        ax.plot(
+            steps, values.mean(axis=-1), color="black", linewidth=1, linestyle="--", label="mean"
+        )
+        ax.set_title(name, fontsize=9)
+        ax.set_ylim(0, 1.02)
+        axes[count].plot(steps, values.std(axis=-1), color=colour, label=name, linewidth=1.4)
+    axes[0].set_ylabel("π(best arm) across seeds")
+    axes[0].legend(frameon=False, fontsize=7, loc="upper left")
+    axes[count].set_title("spread across seeds", fontsize=9)
+    axes[count].set_ylabel("std of π(best arm)")
+    axes[count].set_ylim(bottom=0)
+    axes[count].legend(frameon=False, fontsize=7)
+    for ax in axes:
+        ax.set_xscale("log")
+        ax.set_xlabel("step")
+        ax.grid(alpha=0.3, which="both")
+    fig.suptitle(title, fontsize=10)
+    _save(fig, path)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from minimaxlab.errors import MinimaxlabError
 from minimaxlab.experiments import (
+    bandit,
     dcgan_fashion,
     dynamics,
     gan_mnist,
@@ -20,6 +21,7 @@ EXPERIMENTS: dict[str, Experiment] = {
         wgan_gp.EXPERIMENT,
         latent_smoothness.EXPERIMENT,
         dynamics.EXPERIMENT,
+        bandit.EXPERIMENT,
     )
 }
 
