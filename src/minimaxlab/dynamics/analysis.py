@@ -313,17 +313,29 @@ def probe_ends(
     return probes
 
 
-def measured_rate(distances: np.ndarray) -> float | None:
-    """The per-step growth factor of a distance sequence d_k, which tends to ρ(A): measured
-    over the second half of the steps where d_k/d_0 is between 1e−10 and 1e10 (beyond, the
-    iterates are at rounding level or near overflow). None with fewer than 20 such steps."""
-    relative = distances / distances[0]
-    usable = np.flatnonzero(~((relative > 1e-10) & (relative < 1e10)))
-    last = int(usable[0]) - 1 if len(usable) else len(distances) - 1
-    if last < 20:
-        return None
-    middle = last // 2
-    return float((distances[last] / distances[middle]) ** (1 / (last - middle)))
+def growth_rate(
+    game: Game,
+    method: Method,
+    alpha: float,
+    steps: int = 2000,
+    offset: tuple[float, float] = (0.6, -0.8),
+) -> float:
+    """The per-step growth factor of the distance to the fixed point over a long run of the
+    update rule (geometric mean over the second half), which tends to ρ(A(α)).
+
+    The map is affine about its fixed point, so the deviation is rescaled to length one after
+    every step: the run neither underflows into rounding nor overflows, however long it is.
+    """
+    target = fixed_point(game, method)
+    deviation = np.tile(np.asarray(offset, dtype=float), method.memory)
+    alphas = np.array([alpha])
+    logs = []
+    for _ in range(steps):
+        deviation = method.step(game, alphas, target + deviation) - target
+        size = float(np.linalg.norm(deviation))
+        logs.append(math.log(size))
+        deviation /= size
+    return math.exp(float(np.mean(logs[steps // 2 :])))
 
 
 def distance_to_fixed_point(game: Game, method: Method, path: np.ndarray) -> np.ndarray:

@@ -48,6 +48,13 @@ def reinforce_step(
     return theta + (reward - baseline) * lr * (chosen - policy)
 
 
+def sample_arms(policy: torch.Tensor, uniform: torch.Tensor) -> torch.Tensor:
+    """Arms drawn from a k×… policy by inverse CDF, one uniform number in [0, 1) per draw:
+    the arm is the number of cumulative probabilities at or below u."""
+    below = (torch.cumsum(policy, dim=0) <= uniform).sum(0)
+    return below.clamp(max=policy.shape[0] - 1)  # u within rounding of 1
+
+
 def step_sizes(
     lr: float, decaying: torch.Tensor, steps: int, decay_steps: float, decay_power: float
 ) -> torch.Tensor:
@@ -113,8 +120,7 @@ def run_bandit(
         policy = torch.softmax(theta, dim=0)
         uniform = torch.rand(seeds, generator=generator, dtype=torch.float64, device=device)
         draw = torch.randn(seeds, generator=generator, dtype=torch.float64, device=device)
-        # inverse-CDF draw: the arm is how many cumulative probabilities lie below u
-        action = (torch.cumsum(policy, dim=0) < uniform).sum(0).clamp(max=k - 1)
+        action = sample_arms(policy, uniform)
         reward = means[action] + noise[:, None] * draw[None, :]
         baseline = torch.where(uses_baseline[:, None], mean_reward, torch.zeros_like(mean_reward))
         theta = reinforce_step(theta, action, reward, rates[t][:, None], baseline)
