@@ -48,6 +48,12 @@ def test_dynamics_json_is_one_object_with_everything():
     assert data["verdict"] == "converges" and data["start"] == [-1.0, 2.0]
     assert data["final_distance"] < 5**0.5 * data["spectral_radius"] ** 300 * 10
     assert data["state"] == ["d_k", "g_k"] and len(data["eigenvalues"]) == 2
+    checks = data["range_checks"]  # simulated just below and just above α = 1
+    assert [(c["expected"], c["seen"]) for c in checks] == [
+        ("converges", "converges"),
+        ("diverges", "diverges"),
+    ]
+    assert checks[0]["lr"] == pytest.approx(0.99) and checks[1]["lr"] == pytest.approx(1.01)
 
 
 def test_dynamics_text_with_coefficients_after_one_flag():
@@ -72,6 +78,7 @@ def test_dynamics_text_with_coefficients_after_one_flag():
     assert "stationary point: (0.1, -0.3)" in text and "strict Nash equilibrium" in text
     assert "[x_k, y_k, x_k−1, y_k−1]" in text and "c = [-0.1, -0.1, 0, 0]" in text
     assert "converges for α in: (0, 0.287584)" in text
+    assert "(just below 0.287584) converges; " in text and "(just above 0.287584) diverges" in text
     # the same coefficients as repeated options give the same answer
     again = invoke(
         "dynamics",

@@ -46,7 +46,6 @@ from minimaxlab.dynamics.methods import (
 from minimaxlab.errors import MinimaxlabError
 
 TOLERANCE = 1e-9  # |ρ − 1| below this is ρ = 1
-VERDICTS = ("converges", "marginal", "diverges")
 
 
 def eigenvalues(game: Game, method: Method, alpha: float) -> np.ndarray:
@@ -192,6 +191,7 @@ class StepSizes:
     pieces: tuple[tuple[float, float, str], ...]  # (from, to, verdict); to may be inf
 
     def intervals(self, kind: str = "converges") -> list[tuple[float, float]]:
+        """The open intervals of one verdict: converges, marginal or diverges."""
         return [(lo, hi) for lo, hi, v in self.pieces if v == kind]
 
     @property
@@ -200,6 +200,7 @@ class StepSizes:
         return [hi for lo, hi, v in self.pieces if math.isfinite(hi)]
 
     def verdict_at(self, alpha: float) -> str:
+        """The verdict of the piece holding ``alpha`` (not an end)."""
         for lo, hi, v in self.pieces:
             if lo < alpha < hi:
                 return v
@@ -207,7 +208,8 @@ class StepSizes:
 
 
 def step_sizes(game: Game, method: Method) -> StepSizes:
-    """Which α > 0 make the method converge, from the roots of B(α) (see the module's note)."""
+    """Every α > 0 classified by what the method does there, from the roots of the
+    unit-circle polynomials of the characteristic factors (see the module's note)."""
     factors = characteristic_factors(game, method)
     scale = float(np.linalg.norm(method.affine(game).matrices[1], 2)) or 1.0
     roots = sorted(
@@ -349,7 +351,8 @@ def analyse(
     game: Game, method: Method, alpha: float, steps: int, start: tuple[float, float]
 ) -> dict[str, Any]:
     """Everything about one method on one game at one step size, as plain JSON-ready data:
-    the update matrix, its spectrum, the convergent step sizes and a simulated trajectory."""
+    the update matrix, its spectrum, the convergent step sizes (with simulations just inside
+    and outside their ends) and a simulated trajectory."""
     check_step_size(alpha)
     if steps < 1:
         raise MinimaxlabError(f"the number of steps must be at least 1 (got {steps})")
@@ -380,6 +383,16 @@ def analyse(
         "convergent_lr": [[lo, hi if math.isfinite(hi) else None] for lo, hi in ranges.intervals()],
         "marginal_lr": [
             [lo, hi if math.isfinite(hi) else None] for lo, hi in ranges.intervals("marginal")
+        ],
+        "range_checks": [
+            {
+                "lr": p.alpha,
+                "where": p.where,
+                "expected": p.expected,
+                "seen": p.seen,
+                "steps": p.steps,
+            }
+            for p in probe_ends(game, method, ranges, max_steps=20_000)
         ],
         "steps": steps,
         "start": [float(s) for s in start],

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
+
+from minimaxlab.dynamics.analysis import describe
 
 
 def _number(value: float) -> str:
@@ -18,9 +21,7 @@ def _complex(re: float, im: float) -> str:
 
 
 def _intervals(pairs: list[list[float | None]]) -> str:
-    if not pairs:
-        return "none"
-    return " ∪ ".join(f"({_number(lo)}, {'∞' if hi is None else _number(hi)})" for lo, hi in pairs)
+    return describe([(lo, math.inf if hi is None else hi) for lo, hi in pairs])
 
 
 def render(result: dict[str, Any]) -> str:
@@ -49,6 +50,12 @@ def render(result: dict[str, Any]) -> str:
         lines.append(
             f"ρ = 1 (neither converges nor diverges) for α in: {_intervals(result['marginal_lr'])}"
         )
+    checks = [
+        f"α = {_number(c['lr'])} ({c['where']}) {c['seen']}"
+        + ("" if c["seen"] == c["expected"] else f", but the eigenvalues say {c['expected']}")
+        for c in result["range_checks"]
+    ]
+    lines.append("simulated: " + "; ".join(checks))
     start = ", ".join(_number(v) for v in result["start"])
     shown = "overflowed (diverged)" if distance is None else _number(distance)
     lines.append(
