@@ -33,9 +33,21 @@ class GameSetting(StrictModel):
     start: tuple[float, float] = (1.0, 0.5)
 
 
+DEFAULT_GAMES = [
+    GameSetting(game="bilinear"),
+    # a strict Nash equilibrium away from the origin; α inside GDA's range, outside OGDA's
+    GameSetting(game="quadratic", coef={"a": 1, "b": 2, "c": 1, "d": 0.5, "e": -0.5}, lr=0.3),
+    # not a Nash equilibrium (x at a maximum along its axis), yet the GDA family converges
+    GameSetting(game="quadratic", coef={"a": -0.5, "b": 2, "c": 2}),
+    # f has a minimum: descent on both converges, the GDA family runs away
+    GameSetting(game="quadratic", coef={"a": 1, "b": 0.1, "c": -2}),
+]
+
+
 class DynamicsConfig(ExperimentConfig):
     experiment: str = "dynamics"
-    games: list[GameSetting] = Field(default=[GameSetting(game="bilinear")], min_length=1)
+    device: str = "cpu"  # 2×2 and 4×4 matrices: NumPy on the CPU
+    games: list[GameSetting] = Field(default=DEFAULT_GAMES, min_length=1)
     methods: list[MethodName] = Field(default=list(METHODS), min_length=1)
     steps: PositiveInt = 200  # length of the trajectories
     lr_points: PositiveInt = 400  # step sizes on the ρ(α) plot
