@@ -75,7 +75,8 @@ def plot_distances(
     for method, distance, colour in zip(methods, distances, COLOURS, strict=False):
         finite = np.isfinite(distance) & (distance > 0)
         ax.semilogy(np.flatnonzero(finite), distance[finite], color=colour, label=method.title)
-    ax.set_ylim(max(first * 1e-17, 1e-300), first * 1e8)  # keep the divergent ones in view
+    if first > 0:  # a start at z* has nothing to show on a log scale
+        ax.set_ylim(max(first * 1e-17, 1e-300), first * 1e8)  # divergent ones stay in view
     ax.set_xlabel("step k")
     ax.set_ylabel("‖z_k − z*‖")
     ax.set_title(title, fontsize=10)

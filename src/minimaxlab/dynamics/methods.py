@@ -5,7 +5,8 @@ linear, as the exact affine map  state_{k+1} = A(α) state_k + c(α).
 The players' field is v(z) = S∇f (see games.py): each player's gradient of its own loss.
 
 - simultaneous GDA: z⁺ = z − α v(z); the maximiser ascends f, the minimiser descends it.
-- alternating GDA: the first player steps, then the second steps at the first one's new value.
+- alternating GDA: the first player (x; d in the bilinear game, as GAN training updates the
+  discriminator first) steps, then the second steps at the first one's new value.
 - gradient descent on both: z⁺ = z − α ∇f(z): both players descend f, the maximiser too, as a
   plain minimiser would if pointed at the game's value. It ignores the game and converges only
   where f has a minimum.
