@@ -222,6 +222,44 @@ def latent_path(
         typer.echo(f"{name:<10}{table[name]['U']:>14.4g}{table[name]['image_energy']:>16.4g}")
 
 
+@app.command(context_settings={"allow_interspersed_args": True})
+@user_errors
+def dynamics(
+    game: Annotated[str, typer.Option(help="bilinear (V = d·g) or quadratic.")],
+    method: Annotated[
+        str,
+        typer.Option(
+            help="simultaneous, alternating (GDA), descent (gradient descent on both), "
+            "optimistic (GDA) or extragradient."
+        ),
+    ],
+    lr: Annotated[float, typer.Option(help="Step size α.")],
+    coef: Annotated[
+        list[str] | None,
+        typer.Option(help="Coefficients of ½a x² + b x y − ½c y² + d x + e y (missing: 0)."),
+    ] = None,
+    more_coef: Annotated[
+        list[str] | None,
+        typer.Argument(help="More name=value coefficients, as in --coef a=1 b=2 c=1."),
+    ] = None,
+    steps: Annotated[int, typer.Option(help="Steps of the simulated trajectory.")] = 100,
+    start: Annotated[tuple[float, float], typer.Option(help="Starting point.")] = (1.0, 0.5),
+    json_output: Annotated[bool, typer.Option("--json", help="One JSON object.")] = False,
+) -> None:
+    """A method on a linear game: update matrix, eigenvalues, spectral radius, the step sizes
+    that converge, and the distance to the stationary point after a simulated trajectory."""
+    import json
+
+    from minimaxlab.dynamics.analysis import analyse
+    from minimaxlab.dynamics.games import make_game, parse_coefficients
+    from minimaxlab.dynamics.methods import get_method
+    from minimaxlab.dynamics.text import render
+
+    coefficients = parse_coefficients([*(coef or []), *(more_coef or [])])
+    result = analyse(make_game(game, coefficients), get_method(method), lr, steps, start)
+    typer.echo(json.dumps(result, allow_nan=False) if json_output else render(result))
+
+
 @app.command()
 @user_errors
 def compare(

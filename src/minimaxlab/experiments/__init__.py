@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from minimaxlab.errors import MinimaxlabError
 from minimaxlab.experiments import (
+    bandit,
     dcgan_fashion,
+    dynamics,
     gan_2d,
     gan_mnist,
     latent_smoothness,
@@ -22,6 +24,8 @@ EXPERIMENTS: dict[str, Experiment] = {
         latent_smoothness.EXPERIMENT,
         gan_2d.EXPERIMENT,
         nce_sampler.EXPERIMENT,
+        dynamics.EXPERIMENT,
+        bandit.EXPERIMENT,
     )
 }
 

@@ -154,7 +154,7 @@ def run(config: Gan2dConfig, context: RunContext) -> dict[str, Any]:
 
 EXPERIMENT = Experiment(
     name="gan-2d",
-    description="a GAN on 2-D data: the num_epochs sweep and the d_steps/g_steps grid",
+    description="A GAN on 2-D data: the num_epochs sweep and the d_steps/g_steps grid.",
     config_class=Gan2dConfig,
     run=run,
 )

@@ -194,7 +194,7 @@ def _row(name: str, method: str, metrics: dict[str, Any], seconds: float | None)
 
 EXPERIMENT = Experiment(
     name="nce-sampler",
-    description="noise-contrastive rejection sampling against a GAN on moons, ring8, grid25",
+    description="Noise-contrastive rejection sampling against a GAN on moons, ring8 and grid25.",
     config_class=NceSamplerConfig,
     run=run,
 )

@@ -1,0 +1,233 @@
+"""`minimaxlab dynamics`, and the dynamics and bandit experiments end to end on tiny settings."""
+
+import json
+
+import pytest
+import yaml
+from PIL import Image
+from typer.testing import CliRunner
+
+from minimaxlab.cli import app
+from minimaxlab.errors import MinimaxlabError
+from minimaxlab.launch import run_experiment
+
+
+def invoke(*args):
+    return CliRunner().invoke(app, [str(a) for a in args])
+
+
+def one_line_error(result, *fragments):
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    for fragment in fragments:
+        assert fragment in lines[0]
+
+
+def test_dynamics_json_is_one_object_with_everything():
+    result = invoke(
+        "dynamics",
+        "--game",
+        "bilinear",
+        "--method",
+        "extragradient",
+        "--lr",
+        0.5,
+        "--steps",
+        300,
+        "--start",
+        -1,
+        2,
+        "--json",
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["matrix"] == [[0.75, 0.5], [-0.5, 0.75]]
+    assert data["convergent_lr"] == [[0.0, pytest.approx(1.0)]]
+    assert data["spectral_radius"] == pytest.approx((1 - 0.25 + 0.0625) ** 0.5)
+    assert data["verdict"] == "converges" and data["start"] == [-1.0, 2.0]
+    assert data["final_distance"] < 5**0.5 * data["spectral_radius"] ** 300 * 10
+    assert data["state"] == ["d_k", "g_k"] and len(data["eigenvalues"]) == 2
+    checks = data["range_checks"]  # simulated just below and just above α = 1
+    assert [(c["expected"], c["seen"]) for c in checks] == [
+        ("converges", "converges"),
+        ("diverges", "diverges"),
+    ]
+    assert checks[0]["lr"] == pytest.approx(0.99) and checks[1]["lr"] == pytest.approx(1.01)
+
+
+def test_dynamics_text_with_coefficients_after_one_flag():
+    result = invoke(
+        "dynamics",
+        "--game",
+        "quadratic",
+        "--coef",
+        "a=1",
+        "b=2",
+        "c=1",
+        "d=0.5",
+        "e=-0.5",
+        "--method",
+        "optimistic",
+        "--lr",
+        0.2,
+    )
+    assert result.exit_code == 0, result.output
+    text = result.stdout
+    assert "f(x, y) = 0.5 x² + 2 x y − 0.5 y² + 0.5 x − 0.5 y" in text
+    assert "stationary point: (0.1, -0.3)" in text and "strict Nash equilibrium" in text
+    assert "[x_k, y_k, x_k−1, y_k−1]" in text and "c = [-0.1, -0.1, 0, 0]" in text
+    assert "converges for α in: (0, 0.287584)" in text
+    assert "(just below 0.287584) converges; " in text and "(just above 0.287584) diverges" in text
+    # the same coefficients as repeated options give the same answer
+    again = invoke(
+        "dynamics",
+        "--game",
+        "quadratic",
+        "--coef",
+        "a=1",
+        "--coef",
+        "b=2",
+        "--coef",
+        "c=1",
+        "--coef",
+        "d=0.5",
+        "--coef",
+        "e=-0.5",
+        "--method",
+        "optimistic",
+        "--lr",
+        0.2,
+    )
+    assert again.stdout == text
+
+
+def test_dynamics_reports_overflow_and_marginal_ranges():
+    data = json.loads(
+        invoke(
+            "dynamics",
+            "--game",
+            "bilinear",
+            "--method",
+            "descent",
+            "--lr",
+            3,
+            "--steps",
+            1000,
+            "--json",
+        ).stdout
+    )
+    assert data["final_distance"] is None and data["verdict"] == "diverges"
+    text = invoke("dynamics", "--game", "bilinear", "--method", "alternating", "--lr", 1).stdout
+    assert "converges for α in: none" in text
+    assert "ρ = 1 (neither converges nor diverges) for α in: (0, 2)" in text
+
+
+@pytest.mark.parametrize(
+    ("args", "fragments"),
+    [
+        (["--game", "bilinear", "--method", "adam", "--lr", 0.1], ["unknown method 'adam'"]),
+        (["--game", "bilinear", "--method", "descent", "--lr", -0.1], ["positive", "-0.1"]),
+        (["--game", "bilinear", "--method", "descent", "--lr", 0], ["positive"]),
+        (["--game", "bilinear", "--method", "descent", "--lr", 0.1, "--steps", 0], ["steps"]),
+        (
+            ["--game", "quadratic", "--coef", "a=one", "--method", "descent", "--lr", 0.1],
+            ["malformed coefficient 'a=one'"],
+        ),
+        (
+            ["--game", "quadratic", "--coef", "a1", "--method", "descent", "--lr", 0.1],
+            ["malformed coefficient 'a1'"],
+        ),
+        (
+            ["--game", "quadratic", "--coef", "z=1", "--method", "descent", "--lr", 0.1],
+            ["unknown coefficient 'z'"],
+        ),
+        (
+            ["--game", "quadratic", "--coef", "b=0", "--method", "descent", "--lr", 0.1],
+            ["no single stationary point"],
+        ),
+        (["--game", "torus", "--method", "descent", "--lr", 0.1], ["unknown game 'torus'"]),
+    ],
+)
+def test_dynamics_bad_input_is_one_line(args, fragments):
+    one_line_error(invoke("dynamics", *args), *fragments)
+
+
+def _figures(folder):
+    return sorted(p.relative_to(folder / "figures").as_posix() for p in folder.rglob("*.png"))
+
+
+def test_dynamics_experiment_end_to_end(tmp_path):
+    out = tmp_path / "run"
+    run = run_experiment(
+        "dynamics",
+        profile="quick",
+        overrides=[
+            "games=[{game: bilinear, lr: 0.3}, {game: quadratic, coef: {a: 1, b: 2, c: 1}}]",
+            "steps=60",
+            "lr_points=40",
+            "check_max_steps=5000",
+            "rate_steps=300",
+        ],
+        device="cpu",
+        out=out,
+        progress=False,
+    )
+    summary = json.loads(run.summary_path.read_text())
+    assert summary["status"] == "finished"
+    assert summary["simulation_checks"] == "20 of 20 agree with the eigenvalues"
+    tables = summary["tables"]
+    methods = next(t for title, t in tables.items() if title.startswith("Methods"))
+    assert len(methods["rows"]) == 10
+    extragradient = next(
+        r for r in methods["rows"] if r[0].startswith("1:") and r[1] == "extragradient"
+    )
+    assert extragradient[2] == "(0, 1)"
+    assert _figures(out) == [
+        f"game_{i}_{name}/{figure}.png"
+        for i, name in ((1, "bilinear"), (2, "quadratic"))
+        for figure in ("distance", "spectral_radius", "trajectories")
+    ]
+    with Image.open(out / "figures/game_1_bilinear/trajectories.png") as image:
+        assert image.width > 3 * image.height  # one panel per method, side by side
+    html = run.report_path.read_text()
+    assert "Simulations just inside and outside every end" in html
+    assert html.count("data:image/png;base64") >= 6
+    details = json.loads((out / "dynamics.json").read_text())
+    assert details["game_2"]["stationary_point"] == [0.0, 0.0]
+    assert yaml.safe_load(run.config_path.read_text())["steps"] == 60
+
+
+def test_bandit_experiment_end_to_end(tmp_path):
+    out = tmp_path / "run"
+    run = run_experiment(
+        "bandit",
+        profile="quick",
+        overrides=["seeds=16", "steps=150", "record_points=20", "reward_noise=[0.0, 0.5]"],
+        device="cpu",
+        out=out,
+        progress=False,
+    )
+    summary = json.loads(run.summary_path.read_text())
+    assert summary["status"] == "finished" and summary["best_arm"] == 0
+    (table,) = summary["tables"].values()
+    assert len(table["rows"]) == 8  # 2 noise levels × 2 schedules × 2 baselines
+    for row in table["rows"]:
+        settled, stuck, undecided = (float(cell.rstrip("%")) for cell in row[3:6])
+        assert settled + stuck + undecided == pytest.approx(100, abs=0.2)
+    assert _figures(out) == ["bandit/best_arm_noise_0.5.png", "bandit/best_arm_noise_0.png"]
+    assert "settles on the best arm" in run.report_path.read_text()
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ("arm_means=[1.0, 1.0, 0.5]", "best arm must be unique"),
+        ("decay_power=0.5", "decay_power"),
+        ("reward_noise=[-1]", "reward_noise"),
+    ],
+)
+def test_bandit_config_errors(tmp_path, override, message):
+    with pytest.raises(MinimaxlabError, match=message):
+        run_experiment("bandit", profile="quick", overrides=[override], out=tmp_path / "r")
+    assert not (tmp_path / "r").exists()
