@@ -141,7 +141,12 @@ def plot_point_panels(
     ncols = min(ncols, len(panels))
     nrows = math.ceil(len(panels) / ncols)
     fig, axes = plt.subplots(
-        nrows, ncols, figsize=(3.2 * ncols, 3.5 * nrows), dpi=100, squeeze=False
+        nrows,
+        ncols,
+        figsize=(3.2 * ncols + 0.8, 3.3 * nrows),
+        dpi=100,
+        squeeze=False,
+        layout="constrained",  # leaves room for the shared colour bar and the legend
     )
     mappable = None
     for ax, panel in zip(axes.flat, panels, strict=False):
@@ -157,10 +162,13 @@ def plot_point_panels(
         ax.tick_params(labelsize=6)
     for ax in list(axes.flat)[len(panels) :]:
         ax.axis("off")
-    handles, labels = axes.flat[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=2, frameon=False, markerscale=5)
+    handles, _ = axes.flat[0].get_legend_handles_labels()
+    others = " / ".join(dict.fromkeys(panel.label for panel in panels))
+    fig.legend(
+        handles, ["real", others], loc="outside lower center", ncol=2, frameon=False, markerscale=5
+    )
     if mappable is not None:
-        bar = fig.colorbar(mappable, ax=list(axes.flat), shrink=0.6, pad=0.01)
+        bar = fig.colorbar(mappable, ax=axes, shrink=0.6)
         bar.set_label("D(x): belief that x is real", fontsize=8)
     if title:
         fig.suptitle(title, fontsize=10)

@@ -43,7 +43,7 @@ class Setting:
 
     @property
     def label(self) -> str:
-        return f"{self.epochs} epochs, D/G steps {self.d_steps}/{self.g_steps}"
+        return f"{self.epochs} epochs, D/G {self.d_steps}/{self.g_steps}"
 
 
 def train_point_gan(
