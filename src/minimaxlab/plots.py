@@ -175,3 +175,26 @@ def plot_point_panels(
     with atomic_path(path) as tmp:
         fig.savefig(tmp, format="png", bbox_inches="tight")
     plt.close(fig)
+
+
+def plot_beliefs(
+    runs: dict[str, Sequence[dict[str, Any]]], path: str | os.PathLike, title: str = ""
+) -> None:
+    """Mean D(x) (solid) and D(G(z)) (dashed) against epoch, one colour per labelled run."""
+    fig, ax = plt.subplots(figsize=(7, 3.5), dpi=110)
+    for i, (label, records) in enumerate(runs.items()):
+        rows = [r for r in records if r.get("d_real") is not None]
+        epochs = [r["epoch"] for r in rows]
+        colour = f"C{i % 10}"
+        ax.plot(epochs, [r["d_real"] for r in rows], color=colour, lw=1.2, label=label)
+        ax.plot(epochs, [r["d_fake"] for r in rows], color=colour, lw=1.2, ls="--")
+    ax.axhline(0.5, color="grey", lw=0.6)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("mean D (solid: real, dashed: generated)")
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend(frameon=False, fontsize=7)
+    fig.tight_layout()
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png")
+    plt.close(fig)

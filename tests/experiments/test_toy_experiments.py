@@ -75,6 +75,7 @@ def test_gan_2d_runs_every_setting_and_reports_them(tmp_path):
     ]
     assert (run.path / "figures" / "grid25_epochs.png").is_file()
     assert (run.path / "figures" / "grid25_d_g_steps.png").is_file()
+    assert (run.path / "figures" / "grid25_d_g_steps_beliefs.png").is_file()
     settings = json.loads((run.path / "settings.json").read_text())["settings"]
     for metrics in settings.values():
         assert 0 <= metrics["mean_d_real"] <= 1 and 0 <= metrics["high_quality_fraction"] <= 1

@@ -22,8 +22,9 @@ from minimaxlab.gan.points import (
 )
 from minimaxlab.gan.trainer import GanTrainConfig, OptimizerConfig
 from minimaxlab.metrics.toy import evaluate_points
-from minimaxlab.plots import PointPanel, plot_point_panels
+from minimaxlab.plots import PointPanel, plot_beliefs, plot_point_panels
 from minimaxlab.reproducibility import derived_seed
+from minimaxlab.runs import Run
 
 TOY_OPTIMIZER = OptimizerConfig(lr=1e-3, betas=(0.5, 0.999))
 
@@ -128,6 +129,14 @@ def run(config: Gan2dConfig, context: RunContext) -> dict[str, Any]:
             context.run.figure_path(f"{config.data.name}_{figure_name}.png"),
             ncols=len(panels) if len(panels) <= 5 else 4,
             title=f"{config.data.name}: {title}",
+        )
+        plot_beliefs(
+            {
+                s.label: list(Run(context.run.path / "settings" / s.slug).metrics())
+                for s in settings
+            },
+            context.run.figure_path(f"{config.data.name}_{figure_name}_beliefs.png"),
+            title=f"What D believes during training: {title}",
         )
 
     per_setting = {
