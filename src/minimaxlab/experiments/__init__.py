@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from minimaxlab.errors import MinimaxlabError
-from minimaxlab.experiments import dcgan_fashion, gan_mnist, latent_smoothness, wgan_gp
+from minimaxlab.experiments import (
+    dcgan_fashion,
+    gan_mnist,
+    latent_smoothness,
+    multitask,
+    wgan_gp,
+)
 from minimaxlab.experiments.base import Experiment, RunContext
 
 EXPERIMENTS: dict[str, Experiment] = {
@@ -13,6 +19,7 @@ EXPERIMENTS: dict[str, Experiment] = {
         gan_mnist.EXPERIMENT,
         wgan_gp.EXPERIMENT,
         latent_smoothness.EXPERIMENT,
+        multitask.EXPERIMENT,
     )
 }
 
