@@ -79,3 +79,13 @@ def save_projection(
     with atomic_path(path) as tmp:
         fig.savefig(tmp, format="png")
     plt.close(fig)
+
+
+def save_retrievals(
+    queries: torch.Tensor, retrieved: torch.Tensor, path: str | os.PathLike
+) -> None:
+    """One row per query: the query image (uint8), then its retrieved images in order."""
+    rows = [
+        torch.cat([as_rgb(q[None]), as_rgb(r)]) for q, r in zip(queries, retrieved, strict=True)
+    ]
+    save_image_grid(torch.cat(rows), path, nrow=1 + retrieved.shape[1], scale=3)

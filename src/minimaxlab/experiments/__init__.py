@@ -8,6 +8,7 @@ from minimaxlab.experiments import (
     gan_mnist,
     latent_smoothness,
     multitask,
+    triplet,
     wgan_gp,
 )
 from minimaxlab.experiments.base import Experiment, RunContext
@@ -20,6 +21,7 @@ EXPERIMENTS: dict[str, Experiment] = {
         wgan_gp.EXPERIMENT,
         latent_smoothness.EXPERIMENT,
         multitask.EXPERIMENT,
+        triplet.EXPERIMENT,
     )
 }
 
