@@ -78,6 +78,6 @@ def precision_ceiling(
     in_class = torch.bincount(gallery_labels, minlength=num_classes)[query_labels].float()
     result = {}
     for k in ks:
-        k = min(k, len(gallery_labels))
-        result[k] = float((in_class.clamp(max=k) / k).mean())
+        retrieved = min(k, len(gallery_labels))  # as in precision_at_k
+        result[k] = float((in_class.clamp(max=retrieved) / retrieved).mean())
     return result
