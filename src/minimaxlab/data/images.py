@@ -57,8 +57,12 @@ class ImageSet:
         if self.shape[0] == 1:
             return self
         weights = torch.tensor(LUMA_WEIGHTS, device=self.device).view(1, 3, 1, 1)
-        luma = (self.images.float() * weights).sum(1, keepdim=True)
-        images = luma.round_().clamp_(0, 255).to(torch.uint8)
+        images = torch.cat(  # in chunks: all of SVHN as floats would take 0.9 GB
+            [
+                (chunk.float() * weights).sum(1, keepdim=True).round_().clamp_(0, 255).byte()
+                for chunk in self.images.split(10_000)
+            ]
+        )
         checksum = hashlib.sha256(f"{self.checksum}:grey".encode()).hexdigest()
         return replace(self, images=images, checksum=checksum)
 
