@@ -6,6 +6,7 @@ Training is resumable at any step; the evaluation is recomputed on resume.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
@@ -100,7 +101,11 @@ def evaluate(
 
 
 def _project(
-    evaluation: dict[str, Any], domains: dict[str, Domain], config: TripletConfig, path, title
+    evaluation: dict[str, Any],
+    domains: dict[str, Domain],
+    config: TripletConfig,
+    path: Path,
+    title: str,
 ) -> None:
     """A 2-D map (t-SNE or PCA) of test embeddings of both domains."""
     from sklearn.decomposition import PCA
@@ -125,7 +130,12 @@ def _project(
     save_projection(flat, np.concatenate(labels), np.array(which), labels_by_domain, path, title)
 
 
-def _tables(before: dict[str, Any], after: dict[str, Any], config: TripletConfig, domains):
+def _tables(
+    before: dict[str, Any],
+    after: dict[str, Any],
+    config: TripletConfig,
+    domains: dict[str, Domain],
+) -> dict[str, Any]:
     ks, neighbours = config.evaluation.precision_at, config.evaluation.neighbours
     retrieval = [
         [direction, state, *(f"{100 * numbers[direction][k]:.1f}%" for k in ks)]
