@@ -337,20 +337,21 @@ def nce(
 @user_errors
 def data_list() -> None:
     """Show where each data set was found."""
-    from minimaxlab.data.registry import IDX_DATASETS, find_dataset
+    from minimaxlab.data.registry import IDX_DATASETS, MAT_DATASETS, find_dataset
 
-    for name in IDX_DATASETS:
+    for name in (*IDX_DATASETS, *MAT_DATASETS):
         found = find_dataset(name)
         typer.echo(
             f"{name:<14} {found if found else 'not found (minimaxlab data fetch ' + name + ')'}"
         )
     typer.echo(f"{'digits':<14} scikit-learn (always available)")
+    typer.echo(f"{'syndigits':<14} rendered from a seed (always available)")
 
 
 @data_app.command("fetch")
 @user_errors
 def data_fetch(
-    name: Annotated[str, typer.Argument(help="fashion-mnist or mnist.")],
+    name: Annotated[str, typer.Argument(help="fashion-mnist, mnist or svhn.")],
     apt: Annotated[bool, typer.Option(help="Install the Debian package when possible.")] = True,
 ) -> None:
     """Make a data set available: found, its Debian package, or verified downloads."""

@@ -84,7 +84,8 @@ def plot_curves(
         points = [(r[x], r[key]) for r in records if r.get(key) is not None]
         if points:
             xs, ys = zip(*points, strict=True)
-            ax.plot(xs, ys, label=key, linewidth=1.2)
+            # a key "name/line" is labelled by its line
+            ax.plot(xs, ys, label=key.partition("/")[2] or key, linewidth=1.2)
             plotted = True
     if plotted:
         ax.set_xlabel(x)

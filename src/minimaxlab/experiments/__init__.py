@@ -10,7 +10,9 @@ from minimaxlab.experiments import (
     gan_2d,
     gan_mnist,
     latent_smoothness,
+    multitask,
     nce_sampler,
+    triplet,
     wgan_gp,
 )
 from minimaxlab.experiments.base import Experiment, RunContext
@@ -26,6 +28,8 @@ EXPERIMENTS: dict[str, Experiment] = {
         nce_sampler.EXPERIMENT,
         dynamics.EXPERIMENT,
         bandit.EXPERIMENT,
+        multitask.EXPERIMENT,
+        triplet.EXPERIMENT,
     )
 }
 

@@ -11,7 +11,7 @@ from torch import nn
 from minimaxlab.config import ExperimentConfig
 from minimaxlab.data.config import ImageDataConfig
 from minimaxlab.data.images import ImageSet
-from minimaxlab.data.registry import is_available, load_images
+from minimaxlab.data.registry import first_available, load_images
 from minimaxlab.errors import MinimaxlabError
 from minimaxlab.experiments.base import RunContext
 from minimaxlab.gan.trainer import GanTrainer
@@ -20,7 +20,7 @@ from minimaxlab.metrics.evaluate import evaluate_run
 
 def load_training_images(data: ImageDataConfig, context: RunContext) -> ImageSet:
     """The configured training split, or the first available fallback when it is missing."""
-    name = next((n for n in (data.name, *data.fallbacks) if is_available(n, data.root)), data.name)
+    name = first_available([data.name, *data.fallbacks], data.root)
     if name != data.name:
         warnings.warn(
             f"{data.name} is not on this machine; training on {name} instead", stacklevel=2
@@ -32,6 +32,7 @@ def load_training_images(data: ImageDataConfig, context: RunContext) -> ImageSet
         device=context.device,
         limit=data.limit,
         image_size=data.image_size,
+        grey=data.grey,
     )
 
 

@@ -178,7 +178,9 @@ def _curves(run: Run, records: list[dict[str, Any]]) -> list[dict[str, str]]:
     groups = {name: keys for name, keys in CURVE_GROUPS.items() if numeric & set(keys)}
     grouped = {k for keys in CURVE_GROUPS.values() for k in keys}
     for key in sorted(numeric - grouped - NOT_CURVES):
-        groups[key] = (key,)
+        # keys "name/line" (one per setting, say) become the lines of one plot called "name"
+        name = key.partition("/")[0]
+        groups[name] = (*groups.get(name, ()), key)
     curves = []
     for name, keys in groups.items():
         path = run.figure_path(f"curves/{name}.png")
