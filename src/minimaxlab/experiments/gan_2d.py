@@ -11,22 +11,21 @@ import torch
 from pydantic import PositiveInt
 
 from minimaxlab.config import ExperimentConfig, StrictModel
-from minimaxlab.data.toy2d import PointSet, ToyName, toy_distribution
+from minimaxlab.data.toy2d import PointSet, ToyName, draw_points
 from minimaxlab.experiments.base import Experiment, RunContext
 from minimaxlab.gan.points import (
+    POINT_GAN_TRAINING,
     PointGanModelConfig,
     Setting,
     judge_point_gan,
     point_panel,
     train_point_gan,
 )
-from minimaxlab.gan.trainer import GanTrainConfig, OptimizerConfig
-from minimaxlab.metrics.toy import evaluate_points
+from minimaxlab.gan.trainer import GanTrainConfig
+from minimaxlab.metrics.toy import real_floor
 from minimaxlab.plots import PointPanel, plot_beliefs, plot_point_panels
 from minimaxlab.reproducibility import derived_seed
 from minimaxlab.runs import Run
-
-TOY_OPTIMIZER = OptimizerConfig(lr=1e-3, betas=(0.5, 0.999))
 
 
 class ToyDataConfig(StrictModel):
@@ -39,13 +38,7 @@ class Gan2dConfig(ExperimentConfig):
     experiment: str = "gan-2d"
     data: ToyDataConfig = ToyDataConfig()
     model: PointGanModelConfig = PointGanModelConfig()
-    # epochs, d_steps and g_steps are set by each setting below
-    train: GanTrainConfig = GanTrainConfig(
-        batch_size=100,
-        generator_optimizer=TOY_OPTIMIZER,
-        discriminator_optimizer=TOY_OPTIMIZER,
-        log_every=20,
-    )
+    train: GanTrainConfig = POINT_GAN_TRAINING  # epochs and steps come from each setting
     epochs_sweep: list[PositiveInt] = [10, 30, 50, 100, 200]  # at 1/1 D/G steps
     steps_grid: list[tuple[PositiveInt, PositiveInt]] = [(1, 1), (10, 1), (1, 10), (10, 10)]
     steps_grid_epochs: PositiveInt = 200
@@ -75,13 +68,11 @@ def _row(label: str, metrics: dict[str, Any], seconds: float | None) -> list[Any
 
 
 def run(config: Gan2dConfig, context: RunContext) -> dict[str, Any]:
-    distribution = toy_distribution(config.data.name)
-    draw = torch.Generator().manual_seed(derived_seed(config.seed, 10))
-    data = PointSet(
-        config.data.name, distribution.sample(config.data.n_train, draw, context.device)
+    distribution, train, real = draw_points(
+        config.data.name, config.seed, config.data.n_train, config.data.n_eval, context.device
     )
-    real = distribution.sample(config.data.n_eval, draw, context.device)  # fresh: never trained on
-    floor = evaluate_points(distribution.sample(config.data.n_eval, draw), distribution, real)
+    data = PointSet(config.data.name, train)
+    floor = real_floor(distribution, real, config.seed)
 
     groups = [
         ("num_epochs sweep", "epochs", [Setting(e, 1, 1) for e in config.epochs_sweep]),

@@ -11,10 +11,10 @@ import torch
 from pydantic import PositiveInt
 
 from minimaxlab.config import ExperimentConfig, StrictModel
-from minimaxlab.data.toy2d import PointSet, ToyName, toy_distribution
+from minimaxlab.data.toy2d import PointSet, ToyName, draw_points
 from minimaxlab.experiments.base import Experiment, RunContext
-from minimaxlab.experiments.gan_2d import TOY_OPTIMIZER
 from minimaxlab.gan.points import (
+    POINT_GAN_TRAINING,
     PointGanModelConfig,
     Setting,
     judge_point_gan,
@@ -23,7 +23,7 @@ from minimaxlab.gan.points import (
 )
 from minimaxlab.gan.trainer import GanTrainConfig
 from minimaxlab.interrupt import TrainingInterrupted
-from minimaxlab.metrics.toy import evaluate_points
+from minimaxlab.metrics.toy import evaluate_points, real_floor
 from minimaxlab.plots import plot_point_panels
 from minimaxlab.reproducibility import derived_seed
 from minimaxlab.sampling.nce import NceConfig, NceSampler
@@ -37,12 +37,7 @@ class GanComparisonConfig(StrictModel):
     d_steps: PositiveInt = 1
     g_steps: PositiveInt = 1
     model: PointGanModelConfig = PointGanModelConfig()
-    train: GanTrainConfig = GanTrainConfig(
-        batch_size=100,
-        generator_optimizer=TOY_OPTIMIZER,
-        discriminator_optimizer=TOY_OPTIMIZER,
-        log_every=20,
-    )
+    train: GanTrainConfig = POINT_GAN_TRAINING
 
 
 class NceSamplerConfig(ExperimentConfig):
@@ -52,16 +47,6 @@ class NceSamplerConfig(ExperimentConfig):
     n_eval: PositiveInt = 5_000
     nce: NceConfig = NceConfig()
     gan: GanComparisonConfig = GanComparisonConfig()
-
-
-def draw_points(name: str, seed: int, n_train: int, n_eval: int, device: torch.device):
-    """The training set and the fresh evaluation points of data set ``name`` for ``seed``
-    (the same draws as gan-2d's, so the two experiments see the same points)."""
-    distribution = toy_distribution(name)
-    draw = torch.Generator().manual_seed(derived_seed(seed, 10))
-    train = distribution.sample(n_train, draw, device)
-    real = distribution.sample(n_eval, draw, device)
-    return distribution, train, real
 
 
 def nce_sample(
@@ -110,11 +95,7 @@ def run(config: NceSamplerConfig, context: RunContext) -> dict[str, Any]:
         distribution, train, real = draw_points(
             name, config.seed, config.n_train, config.n_eval, context.device
         )
-        floor = evaluate_points(
-            distribution.sample(config.n_eval, torch.Generator().manual_seed(config.seed)),
-            distribution,
-            real,
-        )
+        floor = real_floor(distribution, real, config.seed)
         nce = _nce_result(config, name, context)
         nce_metrics = {**evaluate_points(nce["points"], distribution, real), **nce["stats"]}
         headline[name] = {"nce": nce_metrics}
