@@ -336,6 +336,22 @@ def report(run_dir: Annotated[Path, typer.Argument(help="A run folder.")]) -> No
 
 @app.command()
 @user_errors
+def notebook(
+    run_dir: Annotated[Path, typer.Argument(help="A run folder.")],
+    out: Annotated[
+        Path | None, typer.Option(help="Notebook to write (default RUN_DIR/notebook.ipynb).")
+    ] = None,
+) -> None:
+    """Write a Jupyter notebook that loads the run through the library and redraws its figures."""
+    from minimaxlab.report.notebook import write_notebook
+
+    if out is not None and out.suffix != ".ipynb":
+        raise MinimaxlabError(f"--out must name a .ipynb file (got {out})")
+    typer.echo(str(write_notebook(run_dir, out)))
+
+
+@app.command()
+@user_errors
 def nce(
     data: Annotated[str, typer.Option(help="moons, ring8 or grid25.")] = "moons",
     n: Annotated[int, typer.Option("--n", help="Points to print.")] = 100,

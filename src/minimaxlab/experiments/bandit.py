@@ -139,8 +139,8 @@ def account(summary: dict[str, Any], config: dict[str, Any]) -> list[str]:
         f"{', '.join(map(number, config['arm_means']))} (arm {number(summary['best_arm'])} is "
         f"the best), {number(summary['seeds'])} seeds of {number(summary['steps'])} steps for "
         f"each variant: a constant step size η = {number(config['lr'])} or the decaying "
-        f"η_t = {number(config['lr'])}/(1 + t/{number(config['decay_steps'])})^"
-        f"{number(config['decay_power'])}, each without and with a reward baseline. A seed has "
+        f"η_t = η (τ/(τ + t))^p with τ = {number(config['decay_steps'])} and "
+        f"p = {number(config['decay_power'])}, each without and with a reward baseline. A seed has "
         f"settled when π(best arm) ≥ {number(config['settle_threshold'])} from some step to the "
         "end."
     ]

@@ -223,10 +223,11 @@ def account(summary: dict[str, Any], config: dict[str, Any]) -> list[str]:
     probes = probes_table["rows"]
     agreeing = sum(row[4] == row[5] for row in probes)
     paragraphs = [
-        f"Each of the methods {', '.join(config['methods'])} was written as an exact linear map "
-        "z_{k+1} = A z_k + b on each game "
+        f"Each of the methods {', '.join(config['methods'])} was written as an exact affine map "
+        "z ↦ A z + b on each game "
         f"({'; '.join(row[0] for row in games_table['rows'])}). The eigenvalues of A give the "
-        "step sizes α for which the method converges (spectral radius ρ(A) < 1), and every "
+        "step sizes α for which the method converges (spectral radius ρ(A) below one), and "
+        "every "
         "end of those ranges was checked by simulating just inside and just outside it.",
         f"{summary['simulation_checks']}"
         + (
@@ -240,8 +241,9 @@ def account(summary: dict[str, Any], config: dict[str, Any]) -> list[str]:
         converging = [row[1] for row in rows if row[4] < 1]
         others = [row[1] for row in rows if row[4] >= 1]
         paragraphs.append(
-            f"Game {rows[0][0]}, trajectories at α = {number(game['lr'])}: ρ(A) < 1 for "
-            f"{', '.join(converging) or 'no method'}; ρ(A) ≥ 1 for {', '.join(others) or 'none'}."
+            f"Game {rows[0][0]}, trajectories at α = {number(game['lr'])}: ρ(A) is below one for "
+            f"{', '.join(converging) or 'no method'}, at or above one for "
+            f"{', '.join(others) or 'none'}."
         )
     return paragraphs
 

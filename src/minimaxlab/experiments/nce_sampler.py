@@ -200,10 +200,10 @@ def account(summary: dict[str, Any], config: dict[str, Any]) -> list[str]:
     paragraphs = [
         f"For each of {', '.join(config['datasets'])}, a classifier was trained for "
         f"{number(nce['steps'])} steps to tell {number(config['n_train'])} data points from "
-        f"noise drawn from {noise}; its odds r(x) = D(x)/(1 − D(x)) accept noise draws by "
-        f"rejection, and {number(config['n_eval'])} accepted points were scored against fresh "
-        "real points: modes covered, the high-quality fraction (points within 3σ of a mode) "
-        "and the energy distance."
+        f"noise drawn from {noise}; its odds, a density ratio of data to noise, accept noise "
+        f"draws by rejection, and {number(config['n_eval'])} accepted points were scored "
+        "against fresh real points: modes covered, the high-quality fraction (points within "
+        "three standard deviations of a mode) and the energy distance."
         + (
             f" A GAN of {number(gan['epochs'])} epochs (gan-2d's model) was trained on the "
             "same points and scored the same way."
