@@ -22,7 +22,7 @@ from minimaxlab.dynamics.games import make_game
 from minimaxlab.dynamics.methods import METHODS, get_method, simulate, update_matrix
 from minimaxlab.experiments.base import Experiment, RunContext
 from minimaxlab.interrupt import TrainingInterrupted
-from minimaxlab.report.account import number
+from minimaxlab.report.account import listing, number
 
 MethodName = Literal["simultaneous", "alternating", "descent", "optimistic", "extragradient"]
 
@@ -223,7 +223,7 @@ def account(summary: dict[str, Any], config: dict[str, Any]) -> list[str]:
     probes = probes_table["rows"]
     agreeing = sum(row[4] == row[5] for row in probes)
     paragraphs = [
-        f"Each of the methods {', '.join(config['methods'])} was written as an exact affine map "
+        f"Each of the methods {listing(config['methods'])} was written as an exact affine map "
         "z ↦ A z + b on each game "
         f"({'; '.join(row[0] for row in games_table['rows'])}). The eigenvalues of A give the "
         "step sizes α for which the method converges (spectral radius ρ(A) below one), and "
@@ -241,9 +241,8 @@ def account(summary: dict[str, Any], config: dict[str, Any]) -> list[str]:
         converging = [row[1] for row in rows if row[4] < 1]
         others = [row[1] for row in rows if row[4] >= 1]
         paragraphs.append(
-            f"Game {rows[0][0]}, trajectories at α = {number(game['lr'])}: ρ(A) is below one for "
-            f"{', '.join(converging) or 'no method'}, at or above one for "
-            f"{', '.join(others) or 'none'}."
+            f"Game {rows[0][0]}, trajectories at α = {number(game['lr'])}: ρ(A) is below one "
+            f"for {listing(converging, 'no method')}; at or above one for {listing(others)}."
         )
     return paragraphs
 

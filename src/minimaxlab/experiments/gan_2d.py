@@ -170,11 +170,12 @@ def account(summary: dict[str, Any], config: dict[str, Any]) -> list[str]:
         f"{number(config['steps_grid_epochs'])} epochs. {number(data['n_eval'])} generated "
         "points of each were scored against as many fresh real points: modes covered, the "
         "fraction of high-quality points and the energy distance (lower is closer).",
-        f"The best setting, {summary['best_setting']}, covers "
+        f"The best setting (most modes covered, then the highest high-quality fraction), "
+        f"{summary['best_setting']}, covers "
         f"{number(summary['best_modes_covered'])} of {number(summary['n_modes'])} modes, with a "
         f"high-quality fraction of {number(summary['best_high_quality_fraction'])} and an energy "
-        f"distance of {number(summary['best_energy_distance'])}; real points score "
-        f"{number(floor[quality])} and {number(floor[energy])}.",
+        f"distance of {number(summary['best_energy_distance'])}; fresh real points score "
+        f"{number(floor[quality])} and {number(floor[energy])} on the same two measures.",
         f"Along the epoch sweep the energy distance went from {number(first[energy])} "
         f"({first[0]}) to {number(last[energy])} ({last[0]}): "
         f"{compared(last[energy], first[energy])} where it started.",

@@ -25,7 +25,7 @@ from minimaxlab.gan.trainer import GanTrainConfig
 from minimaxlab.interrupt import TrainingInterrupted
 from minimaxlab.metrics.toy import evaluate_points
 from minimaxlab.plots import plot_point_panels
-from minimaxlab.report.account import compared, number
+from minimaxlab.report.account import compared, listing, number
 from minimaxlab.reproducibility import derived_seed
 from minimaxlab.sampling.nce import NceConfig, NceSampler
 
@@ -198,7 +198,7 @@ def account(summary: dict[str, Any], config: dict[str, Any]) -> list[str]:
     nce, gan = config["nce"], config["gan"]
     noise = "a Gaussian fitted to the data" if nce["noise"] == "fitted" else "N(0, I)"
     paragraphs = [
-        f"For each of {', '.join(config['datasets'])}, a classifier was trained for "
+        f"For each of {listing(config['datasets'])}, a classifier was trained for "
         f"{number(nce['steps'])} steps to tell {number(config['n_train'])} data points from "
         f"noise drawn from {noise}; its odds, a density ratio of data to noise, accept noise "
         f"draws by rejection, and {number(config['n_eval'])} accepted points were scored "

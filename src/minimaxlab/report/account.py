@@ -27,6 +27,13 @@ def compared(value: float, reference: float) -> str:
     return "equal to"
 
 
+def listing(items: list[str], empty: str = "none") -> str:
+    """``a``, ``a and b``, ``a, b and c``; ``empty`` for no items."""
+    if not items:
+        return empty
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
 def _generic(description: str, summary: dict[str, Any]) -> list[str]:
     steps = summary.get("steps")
     done = f" It stopped after step {number(steps)}." if steps is not None else ""
