@@ -1,8 +1,10 @@
 """`run all`: every experiment the data allows, failures recorded, index.html with one card each."""
 
+import dataclasses
 import re
 
 import pytest
+import torch
 from typer.testing import CliRunner
 
 from minimaxlab.cli import app
@@ -10,7 +12,9 @@ from minimaxlab.errors import MinimaxlabError
 from minimaxlab.experiments import EXPERIMENTS
 from minimaxlab.experiments.gan_mnist import MLPGanConfig
 from minimaxlab.lab import missing_data, results_table, select_experiments
+from minimaxlab.plots import save_image_grid
 from minimaxlab.report.html import format_value
+from minimaxlab.report.index import headline_figure, key_numbers
 from minimaxlab.runs import Run
 from tests.report.conftest import BROKEN, NAMES, SKIPPED, TINY
 
@@ -103,3 +107,23 @@ def test_run_all_on_the_command_line(tmp_path):
     assert re.search(r"bandit: finished in [\d.]+ s", result.stderr)
     (run_dir,) = out.glob("bandit-*")
     assert (run_dir / "report.html").is_file()
+
+
+def test_cards_fall_back_to_plain_summary_values_and_the_first_plain_figure(tmp_path):
+    experiment = dataclasses.replace(EXPERIMENTS["bandit"], key_numbers=(), headline_figure=None)
+    summary = {
+        "experiment": "bandit",
+        "status": "finished",
+        "a": 1.23456,
+        "b": {"c": 7000},
+        "tables": {"t": {"header": ["x"], "rows": [[1]]}},
+        "listed": [1, 2],
+        "s": "text",
+    }
+    assert key_numbers(experiment, summary) == {"a": "1.235", "b.c": "7,000", "s": "text"}
+
+    for name in ("curves/losses.png", "progress/epoch_001.png", "z/plot.png", "zz/later.png"):
+        save_image_grid(torch.zeros(1, 1, 8, 8), tmp_path / "figures" / name, nrow=1)
+    assert headline_figure(experiment, tmp_path) == tmp_path / "figures" / "z" / "plot.png"
+    named = dataclasses.replace(experiment, headline_figure="figures/*/*.png")
+    assert headline_figure(named, tmp_path) == tmp_path / "figures" / "zz" / "later.png"
