@@ -31,7 +31,7 @@ def test_index_lists_exactly_the_experiments_that_ran_and_marks_failures(tiny_la
     assert all(e.seconds > 0 for e in listed if e.status != "skipped")
 
     html = index.read_text()
-    cards = re.findall(r'<section class="card" id="([^"]+)">', html)
+    cards = re.findall(r'<section class="card[^"]*" id="([^"]+)">', html)
     assert sorted(cards) == sorted(NAMES)
     for name, entry in entries.items():
         card = html.split(f'id="{name}">')[1].split("</section>")[0]

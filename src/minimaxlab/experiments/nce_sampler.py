@@ -235,4 +235,9 @@ EXPERIMENT = Experiment(
     run=run,
     account=account,
     headline_figure="figures/nce_vs_gan.png",
+    key_numbers=tuple(
+        f"{name}.{method}.high_quality_fraction"
+        for name in ("moons", "ring8", "grid25")
+        for method in ("nce", "gan")
+    ),
 )

@@ -21,7 +21,8 @@ if TYPE_CHECKING:
     from minimaxlab.experiments.base import Experiment
     from minimaxlab.lab import LabEntry
 
-THUMBNAIL = (720, 480)  # px: sharp on a laptop card without making the page heavy
+THUMBNAIL = (1200, 480)  # px: sharp on a laptop card without making the page heavy
+WIDE = 2.2  # figures wider than this × their height get a card two columns wide
 SMALL = 320  # px: figures narrower than this are pixel grids, shown pixelated when enlarged
 NOT_HEADLINES = {"curves", "progress"}
 NOT_KEY_NUMBERS = {"experiment", "status"}
@@ -59,9 +60,11 @@ def headline_figure(experiment: Experiment, run_dir: Path) -> Path | None:
 
 
 def thumbnail(path: Path) -> dict[str, Any]:
-    """A PNG data URI of the figure scaled to fit THUMBNAIL, and whether it is a pixel grid."""
+    """A PNG data URI of the figure scaled to fit THUMBNAIL; whether it is a pixel grid, and
+    whether it is wide."""
     with Image.open(path) as image:
         small = image.width < SMALL
+        wide = image.width > WIDE * image.height
         image = image.convert("RGBA")
         image.thumbnail(THUMBNAIL)
         buffer = io.BytesIO()
@@ -69,6 +72,7 @@ def thumbnail(path: Path) -> dict[str, Any]:
     return {
         "src": "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii"),
         "pixelated": small,
+        "wide": wide,
         "caption": path.name,
     }
 
@@ -94,7 +98,10 @@ def _card(entry: LabEntry, index_dir: Path) -> dict[str, Any]:
         return card
     run = Run(entry.run_dir)
     card["folder"] = Path(os.path.relpath(run.path, index_dir)).as_posix()
-    card["numbers"] = key_numbers(experiment, run.read_summary())
+    card["numbers"] = {  # a long dotted key may wrap after its dots
+        key.replace(".", ".\u200b"): value
+        for key, value in key_numbers(experiment, run.read_summary()).items()
+    }
     if run.report_path.is_file():
         card["report"] = Path(os.path.relpath(run.report_path, index_dir)).as_posix()
     error = run.path / "error.txt"
