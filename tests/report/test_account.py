@@ -83,3 +83,39 @@ def test_the_report_links_the_runs_files(entries):
     links = re.findall(r'<a href="([^"]+)">', html)
     assert links == ["config.yaml", "metrics.jsonl", "summary.json", "env.json", "checkpoint.pt"]
     assert all((run.path / link).is_file() for link in links)
+
+
+def test_the_gan_account_reads_the_evaluation_when_there_is_one(entries):
+    run = Run(entries["gan-mnist"].run_dir)
+    summary, config = run.read_summary(), run.read_config()
+    assert "Fréchet" not in " ".join(account_of(summary, config))  # not evaluated: not claimed
+    quality = {"frechet_distance": 41.5, "precision": 0.62, "recall": 0.35}
+    floor = {"frechet_distance": 1.25, "precision": 0.71, "recall": 0.69}
+    summary["evaluation"] = {
+        "n": 2000,
+        "dataset": "digits",
+        "classifier": {"test_accuracy": 0.9731},
+        "generated": quality,
+        "floor": floor,
+    }
+    text = account_of(summary, config)[-1]
+    assert text.startswith("2,000 samples") and "test accuracy 0.9731" in text
+    assert "Fréchet distance is 41.5, higher than the 1.25 of the real test split" in text
+    assert "precision 0.62 and recall 0.35 against the floor's 0.71 and 0.69" in text
+
+
+def test_the_smoothness_account_compares_what_it_measured(entries):
+    run = Run(entries["latent-smoothness"].run_dir)
+    summary, config = run.read_summary(), run.read_config()
+    without, with_ = summary["results"]["without"], summary["results"]["with"]
+    text = " ".join(account_of(summary, config))
+    word = compared(with_["U_optimised"], without["U_optimised"])
+    assert f"The optimised U with the penalty is {word} without it." in text
+    assert "Fréchet" not in text  # evaluation was off in this run
+    without.update(frechet_distance=30.0, coverage=0.5)
+    with_.update(frechet_distance=35.0, coverage=0.25)
+    text = account_of(summary, config)[-1]
+    assert text == (
+        "Sample quality: Fréchet distance 30 without and 35 with the penalty (lower is better); "
+        "coverage 0.5 and 0.25."
+    )

@@ -11,7 +11,8 @@ from minimaxlab.cli import app
 from minimaxlab.errors import MinimaxlabError
 from minimaxlab.experiments import EXPERIMENTS
 from minimaxlab.experiments.gan_mnist import MLPGanConfig
-from minimaxlab.lab import missing_data, results_table, select_experiments
+from minimaxlab.interrupt import TrainingInterrupted
+from minimaxlab.lab import missing_data, results_table, run_lab, select_experiments
 from minimaxlab.plots import save_image_grid
 from minimaxlab.report.html import format_value
 from minimaxlab.report.index import headline_figure, key_numbers
@@ -127,3 +128,17 @@ def test_cards_fall_back_to_plain_summary_values_and_the_first_plain_figure(tmp_
     assert headline_figure(experiment, tmp_path) == tmp_path / "figures" / "z" / "plot.png"
     named = dataclasses.replace(experiment, headline_figure="figures/*/*.png")
     assert headline_figure(named, tmp_path) == tmp_path / "figures" / "zz" / "later.png"
+
+
+def test_ctrl_c_stops_the_lab_and_the_index_says_where(tmp_path, monkeypatch):
+    def stopped(config, context):
+        raise TrainingInterrupted(3)
+
+    monkeypatch.setitem(
+        EXPERIMENTS, "dynamics", dataclasses.replace(EXPERIMENTS["dynamics"], run=stopped)
+    )
+    with pytest.raises(TrainingInterrupted):
+        run_lab(profile="quick", only=["bandit", "dynamics"], out=tmp_path, progress=False)
+    html = (tmp_path / "index.html").read_text()
+    assert '<span class="status interrupted">interrupted</span>' in html
+    assert 'id="bandit"' not in html  # the lab stopped there: bandit comes after dynamics
