@@ -36,3 +36,12 @@ class Experiment:
     build_models: Callable[[Any], dict[str, nn.Module]] | None = None
     # Runs after the summary is written (for GANs: the image-quality metrics).
     evaluate: Callable[[Any, RunContext], None] | None = None
+    # What the report says about a run: paragraphs built only from its summary and config.
+    account: Callable[[dict[str, Any], dict[str, Any]], list[str]] | None = None
+    # Why this config cannot run on this machine (data missing), or None; the default looks
+    # at every image-data section of the config (see minimaxlab.lab.missing_data).
+    missing_data: Callable[[Any], str | None] | None = None
+    # The figure of the lab's index card: a glob in the run folder (its last match is shown).
+    headline_figure: str | None = None
+    # Dotted summary.json keys shown on the index card (default: the first plain numbers).
+    key_numbers: tuple[str, ...] = ()

@@ -24,6 +24,7 @@ from minimaxlab.gan.points import (
 from minimaxlab.gan.trainer import GanTrainConfig
 from minimaxlab.metrics.toy import real_floor
 from minimaxlab.plots import PointPanel, plot_beliefs, plot_point_panels
+from minimaxlab.report.account import compared, number
 from minimaxlab.reproducibility import derived_seed
 from minimaxlab.runs import Run
 
@@ -152,9 +153,48 @@ def run(config: Gan2dConfig, context: RunContext) -> dict[str, Any]:
     }
 
 
+def account(summary: dict[str, Any], config: dict[str, Any]) -> list[str]:
+    """The settings trained, the best one against real data, and the epoch sweep's trend."""
+    data = config["data"]
+    sweep = next(iter(summary["tables"].values()))["rows"]  # the epoch sweep comes first
+    floor = sweep[-1]
+    first, last = sweep[0], sweep[-2]
+    energy = ROW_HEADER.index("energy distance")
+    quality = ROW_HEADER.index("high-quality fraction")
+    return [
+        f"A fresh GAN, from the same seed each time, was trained on {number(data['n_train'])} "
+        f"points of {summary['data']} for each setting: "
+        f"{', '.join(map(number, config['epochs_sweep']))} epochs at one D step per G step, "
+        "and the D/G step pairs "
+        f"{', '.join(f'{d}/{g}' for d, g in config['steps_grid'])} at "
+        f"{number(config['steps_grid_epochs'])} epochs. {number(data['n_eval'])} generated "
+        "points of each were scored against as many fresh real points: modes covered, the "
+        "fraction of high-quality points and the energy distance (lower is closer).",
+        f"The best setting (most modes covered, then the highest high-quality fraction), "
+        f"{summary['best_setting']}, covers "
+        f"{number(summary['best_modes_covered'])} of {number(summary['n_modes'])} modes, with a "
+        f"high-quality fraction of {number(summary['best_high_quality_fraction'])} and an energy "
+        f"distance of {number(summary['best_energy_distance'])}; fresh real points score "
+        f"{number(floor[quality])} and {number(floor[energy])} on the same two measures.",
+        f"Along the epoch sweep the energy distance went from {number(first[energy])} "
+        f"({first[0]}) to {number(last[energy])} ({last[0]}): "
+        f"{compared(last[energy], first[energy])} where it started.",
+    ]
+
+
 EXPERIMENT = Experiment(
     name="gan-2d",
     description="A GAN on 2-D data: the num_epochs sweep and the d_steps/g_steps grid.",
     config_class=Gan2dConfig,
     run=run,
+    account=account,
+    headline_figure="figures/*_epochs.png",
+    key_numbers=(
+        "data",
+        "best_setting",
+        "best_modes_covered",
+        "n_modes",
+        "best_high_quality_fraction",
+        "best_energy_distance",
+    ),
 )

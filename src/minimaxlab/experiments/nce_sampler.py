@@ -25,6 +25,7 @@ from minimaxlab.gan.trainer import GanTrainConfig
 from minimaxlab.interrupt import TrainingInterrupted
 from minimaxlab.metrics.toy import evaluate_points, real_floor
 from minimaxlab.plots import plot_point_panels
+from minimaxlab.report.account import compared, listing, number
 from minimaxlab.reproducibility import derived_seed
 from minimaxlab.sampling.nce import NceConfig, NceSampler
 
@@ -173,9 +174,51 @@ def _row(name: str, method: str, metrics: dict[str, Any], seconds: float | None)
     ]
 
 
+def account(summary: dict[str, Any], config: dict[str, Any]) -> list[str]:
+    """How the sampler works, and per data set how it and the GAN score."""
+    nce, gan = config["nce"], config["gan"]
+    noise = "a Gaussian fitted to the data" if nce["noise"] == "fitted" else "N(0, I)"
+    paragraphs = [
+        f"For each of {listing(config['datasets'])}, a classifier was trained for "
+        f"{number(nce['steps'])} steps to tell {number(config['n_train'])} data points from "
+        f"noise drawn from {noise}; its odds, a density ratio of data to noise, accept noise "
+        f"draws by rejection, and {number(config['n_eval'])} accepted points were scored "
+        "against fresh real points: modes covered, the high-quality fraction (points within "
+        "three standard deviations of a mode) and the energy distance."
+        + (
+            f" A GAN of {number(gan['epochs'])} epochs (gan-2d's model) was trained on the "
+            "same points and scored the same way."
+            if gan["enabled"]
+            else ""
+        )
+    ]
+    for name in config["datasets"]:
+        sampler_quality = summary[f"{name}.nce.high_quality_fraction"]
+        text = (
+            f"{name}: the sampler covers {summary[f'{name}.nce.modes_covered']} modes with a "
+            f"high-quality fraction of {number(sampler_quality)} (acceptance rate "
+            f"{number(summary[f'{name}.nce.acceptance_rate'])})"
+        )
+        if gan["enabled"]:
+            gan_quality = summary[f"{name}.gan.high_quality_fraction"]
+            text += (
+                f"; the GAN covers {summary[f'{name}.gan.modes_covered']} with "
+                f"{number(gan_quality)}, {compared(gan_quality, sampler_quality)} the sampler's"
+            )
+        paragraphs.append(text + ".")
+    return paragraphs
+
+
 EXPERIMENT = Experiment(
     name="nce-sampler",
     description="Noise-contrastive rejection sampling against a GAN on moons, ring8 and grid25.",
     config_class=NceSamplerConfig,
     run=run,
+    account=account,
+    headline_figure="figures/nce_vs_gan.png",
+    key_numbers=tuple(
+        f"{name}.{method}.high_quality_fraction"
+        for name in ("moons", "ring8", "grid25")
+        for method in ("nce", "gan")
+    ),
 )
