@@ -24,6 +24,14 @@ TINY_GAN = [
     "evaluation.enabled=false",
 ]
 
+TINY_DOMAINS = [
+    "domain_a.limit=48",
+    "domain_b.limit=48",
+    "domain_a.image_size=16",
+    "domain_b.image_size=16",
+    "test_limit=24",
+]
+
 TINY = {
     "gan-mnist": TINY_GAN,
     "wgan-gp": TINY_GAN,
@@ -58,6 +66,22 @@ TINY = {
         "steps=50",
     ],
     "bandit": ["seeds=16", "steps=200", "record_points=20"],
+    "multitask": [
+        *TINY_DOMAINS,
+        "train.epochs=1",
+        "train.batch_size=16",
+        "train.multitask_batch_size=8",
+        "train.small_train_size=20",
+    ],
+    "triplet": [
+        *TINY_DOMAINS,
+        "train.epochs=1",
+        "train.batch_size=16",
+        "train.monitor=24",
+        "evaluation.gallery_limit=30",
+        "evaluation.precision_at=[1,5]",
+        "evaluation.projection_points=20",
+    ],
 }
 BROKEN = "wgan-gp"  # made to fail; it shares gan-mnist's account, so no account goes untested
 SKIPPED = "dcgan-fashion"  # fashion-mnist is kept out of reach, as in every test

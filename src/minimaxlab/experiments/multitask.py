@@ -17,6 +17,7 @@ from minimaxlab.domains.figures import save_domain_examples
 from minimaxlab.domains.multitask import Setting, train_setting
 from minimaxlab.experiments.base import Experiment, RunContext
 from minimaxlab.models.digits import MultiHeadClassifier
+from minimaxlab.report.account import compared, number
 
 
 class DigitModelConfig(StrictModel):
@@ -158,10 +159,43 @@ def run(config: MultitaskConfig, context: RunContext) -> dict[str, Any]:
     }
 
 
+def account(summary: dict[str, Any], config: dict[str, Any]) -> list[str]:
+    """What was trained on which domains, and multi-task against alone at both sizes."""
+    a, b = summary["domains"]["A"], summary["domains"]["B"]
+    small = config["train"]["small_train_size"]
+    rows = next(iter(summary["tables"].values()))["rows"]  # alone, multi-task; then small
+    accuracy = summary["test_accuracy"]
+    paragraphs = [
+        f"One CNN trunk ({number(summary['parameters']['trunk'])} parameters) with a head per "
+        f"domain was trained on {a['data']} ({number(a['train'])} training images) and "
+        f"{b['data']} ({number(b['train'])}): each domain alone, then both at once with "
+        f"batches of {number(config['train']['multitask_batch_size'])} + "
+        f"{number(config['train']['multitask_batch_size'])}, then the same two with "
+        f"{number(small)} training examples per domain. Test accuracy on each domain's test "
+        "split:"
+    ]
+    for label, (alone_row, joint_row), suffix in (
+        ("With all training examples", rows[0:2], ""),
+        (f"With {number(small)} examples per domain", rows[2:4], f"-{small}"),
+    ):
+        parts = []
+        for column, domain in ((2, "A"), (3, "B")):
+            alone = accuracy[f"alone-{domain}{suffix}"][domain]
+            joint = accuracy[f"multitask{suffix}"][domain]
+            parts.append(
+                f"on {domain} the multi-task model reached {joint_row[column].split()[0]}, "
+                f"{compared(joint, alone)} the {alone_row[column]} of the model trained on "
+                f"{domain} alone"
+            )
+        paragraphs.append(f"{label}, {parts[0]}; {parts[1]}.")
+    return paragraphs
+
+
 EXPERIMENT = Experiment(
     name="multitask",
     description="One CNN trunk, two digit domains: each alone, multi-task with a head per "
     "domain, and both with 500 examples per domain.",
     config_class=MultitaskConfig,
     run=run,
+    account=account,
 )
