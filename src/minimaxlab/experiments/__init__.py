@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from minimaxlab.errors import MinimaxlabError
-from minimaxlab.experiments import dcgan_fashion, gan_mnist, latent_smoothness, wgan_gp
+from minimaxlab.experiments import (
+    dcgan_fashion,
+    dying_relu,
+    gan_mnist,
+    latent_smoothness,
+    lstm_palindrome,
+    wgan_gp,
+)
 from minimaxlab.experiments.base import Experiment, RunContext
 
 EXPERIMENTS: dict[str, Experiment] = {
@@ -13,6 +20,8 @@ EXPERIMENTS: dict[str, Experiment] = {
         gan_mnist.EXPERIMENT,
         wgan_gp.EXPERIMENT,
         latent_smoothness.EXPERIMENT,
+        lstm_palindrome.EXPERIMENT,
+        dying_relu.EXPERIMENT,
     )
 }
 
