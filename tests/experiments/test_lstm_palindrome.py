@@ -48,6 +48,10 @@ def test_tiny_sweep_writes_table_figures_curves_and_models(straight):
     for row in table["rows"]:
         assert all(0.0 <= a <= 1.0 for a in row[1:])
     assert summary["accuracy"]["lstm"]["T=3"] == table["rows"][0][1]
+    for column, name in ((1, "lstm"), (2, "rnn")):
+        reached = [row[0] for row in table["rows"] if row[column] >= 0.9]
+        longest = summary["longest_T_with_accuracy_at_least_0.9"][name]
+        assert longest == (max(reached) if reached else None)
     training = summary["tables"]["Training of each setting"]["rows"]
     assert [(r[0], r[1], r[2]) for r in training] == [
         ("LSTM", 3, 30),

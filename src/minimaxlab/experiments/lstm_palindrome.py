@@ -28,6 +28,7 @@ from minimaxlab.reproducibility import derived_seed, seeded_generator
 ModelName = Literal["lstm", "rnn"]
 LABELS = {"lstm": "LSTM", "rnn": "RNN"}
 SOLVED = 0.99  # window accuracy that counts as "learned" for the steps-to-learn column
+REACHED = 0.9  # accuracy on fresh palindromes that counts as "this length is within reach"
 
 
 class ModelConfig(StrictModel):
@@ -301,6 +302,11 @@ def run(config: LstmPalindromeConfig, context: RunContext) -> dict[str, Any]:
     )
     return {
         "accuracy": {name: {f"T={t}": a for t, a in accuracy[name].items()} for name in accuracy},
+        # how far each model gets: the longest T of the sweep it completes 90% of the time
+        f"longest_T_with_accuracy_at_least_{REACHED}": {
+            name: max((t for t, a in accuracy[name].items() if a >= REACHED), default=None)
+            for name in accuracy
+        },
         "tables": {
             f"Accuracy on {config.eval_size:,} fresh palindromes": {
                 "header": ["T", *(LABELS[name] for name in config.models)],
