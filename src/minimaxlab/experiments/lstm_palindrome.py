@@ -2,8 +2,8 @@
 RNN complete? The label, the T-th digit, equals the first one, so the model has to carry one
 digit across T − 1 steps of distracting input.
 
-Each (model, T) of the sweep is trained on its own fresh stream and then scored on fresh
-palindromes; a finished setting is stored in ``sweep.json`` and skipped on resume, and the
+Each (model, T) of the sweep is trained from its own initial weights on a fresh stream (both
+models of one T see the same stream) and then scored on fresh palindromes; a finished setting is stored in ``sweep.json`` and skipped on resume, and the
 setting in progress is checkpointed every ``train.checkpoint_every`` steps and on a stop request.
 """
 
@@ -21,7 +21,7 @@ from minimaxlab.config import ExperimentConfig, StrictModel
 from minimaxlab.data.sequences import DIGITS, palindrome_batch
 from minimaxlab.experiments.base import Experiment, RunContext
 from minimaxlab.interrupt import TrainingInterrupted
-from minimaxlab.models.recurrent import LSTM, MODELS, VanillaRNN
+from minimaxlab.models.recurrent import LSTM, VanillaRNN
 from minimaxlab.plots import plot_line_panels
 from minimaxlab.reproducibility import derived_seed, seeded_generator
 
@@ -78,7 +78,7 @@ def build_model(name: str, config: ModelConfig) -> LSTM | VanillaRNN:
     """An untrained model of the sweep reading one-hot digits and predicting a digit."""
     if name == "lstm":
         return LSTM(DIGITS, config.hidden_size, DIGITS, forget_bias=config.forget_bias)
-    return MODELS[name](DIGITS, config.hidden_size, DIGITS)
+    return VanillaRNN(DIGITS, config.hidden_size, DIGITS)
 
 
 @torch.no_grad()
@@ -112,7 +112,7 @@ class SettingTrainer:
         self.key = setting_key(name, length)
         self.accuracy_key = f"{self.key}_accuracy"
         device = context.device
-        model_index = list(MODELS).index(name)
+        model_index = list(LABELS).index(name)
         self.model = build_model(name, config.model).to(device)
         self.model.reset_parameters(
             seeded_generator(derived_seed(config.seed, length, 2, model_index), device)
@@ -129,6 +129,7 @@ class SettingTrainer:
 
     # ---- checkpoints -------------------------------------------------------------------------
     def state(self) -> dict[str, Any]:
+        """Everything needed to continue this setting exactly: weights, optimiser, stream."""
         return {
             "setting": self.key,
             "step": self.step,
@@ -141,6 +142,7 @@ class SettingTrainer:
         }
 
     def load_state(self, state: dict[str, Any]) -> None:
+        """Continue from what :meth:`state` saved."""
         self.model.load_state_dict(state["model"])
         self.optimizer.load_state_dict(state["optimizer"])
         self.stream.set_state(state["stream"])
@@ -148,6 +150,7 @@ class SettingTrainer:
         self.first_solved, self.last_loss = state["first_solved"], state["last_loss"]
 
     def save(self) -> None:
+        """Write this setting's state to the run's checkpoint.pt (one setting at a time)."""
         self.context.run.save_checkpoint(self.state())
 
     # ---- training ----------------------------------------------------------------------------

@@ -157,6 +157,3 @@ class VanillaRNN(_Recurrent):
         if head is not None:
             self.weight_p.copy_(head.weight)
             self.bias_p.copy_(head.bias)
-
-
-MODELS: dict[str, type[_Recurrent]] = {"lstm": LSTM, "rnn": VanillaRNN}
