@@ -3,8 +3,9 @@ RNN complete? The label, the T-th digit, equals the first one, so the model has 
 digit across T − 1 steps of distracting input.
 
 Each (model, T) of the sweep is trained from its own initial weights on a fresh stream (both
-models of one T see the same stream) and then scored on fresh palindromes; a finished setting is stored in ``sweep.json`` and skipped on resume, and the
-setting in progress is checkpointed every ``train.checkpoint_every`` steps and on a stop request.
+models of one T see the same stream) and then scored on fresh palindromes. A finished setting
+is stored in ``sweep.json`` and skipped on resume; the setting in progress is checkpointed every
+``train.checkpoint_every`` steps and on a stop request.
 """
 
 from __future__ import annotations
