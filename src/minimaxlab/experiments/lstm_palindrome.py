@@ -271,14 +271,15 @@ def run(config: LstmPalindromeConfig, context: RunContext) -> dict[str, Any]:
                 results[key] = _train_or_resume(name, length, config, context, bar)
                 run_folder.write_json(sweep_path, results)
 
+    lengths = sorted(config.lengths)  # trained in the order given, shown in order of T
     accuracy = {
-        name: {length: results[setting_key(name, length)]["accuracy"] for length in config.lengths}
+        name: {length: results[setting_key(name, length)]["accuracy"] for length in lengths}
         for name in config.models
     }
     plot_line_panels(
         {
             "accuracy on fresh palindromes": {
-                LABELS[name]: (config.lengths, [accuracy[name][t] for t in config.lengths])
+                LABELS[name]: (lengths, [accuracy[name][t] for t in lengths])
                 for name in config.models
             }
         },
@@ -294,7 +295,7 @@ def run(config: LstmPalindromeConfig, context: RunContext) -> dict[str, Any]:
         {
             LABELS[name]: {
                 f"T = {length}": _curve(records, f"{setting_key(name, length)}_accuracy")
-                for length in config.lengths
+                for length in lengths
             }
             for name in config.models
         },
@@ -316,7 +317,7 @@ def run(config: LstmPalindromeConfig, context: RunContext) -> dict[str, Any]:
                 "header": ["T", *(LABELS[name] for name in config.models)],
                 "rows": [
                     [length, *(accuracy[name][length] for name in config.models)]
-                    for length in config.lengths
+                    for length in lengths
                 ],
             },
             "Training of each setting": {
@@ -339,7 +340,7 @@ def run(config: LstmPalindromeConfig, context: RunContext) -> dict[str, Any]:
                     ]
                     for r in (
                         results[setting_key(name, length)]
-                        for length in config.lengths
+                        for length in lengths
                         for name in config.models
                     )
                 ],
