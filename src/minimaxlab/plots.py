@@ -107,10 +107,12 @@ def plot_line_panels(
     ylim: tuple[float, float] | None = None,
     markers: bool = False,
     styles: dict[str, dict[str, Any]] | None = None,
+    xticks: Sequence[float] | None = None,
 ) -> None:
     """Panels side by side, sharing the y axis; each panel's lines are ``label: (xs, ys)``.
     ``reference`` draws a dotted horizontal line ``(y, label)``, such as chance level;
-    ``styles`` gives matplotlib keywords (color, linestyle) per line label."""
+    ``styles`` gives matplotlib keywords (color, linestyle) per line label; ``xticks`` places
+    the x ticks (else integer ticks where matplotlib likes)."""
     fig, axes = plt.subplots(
         1, len(panels), figsize=(1 + 4.2 * len(panels), 3.6), dpi=110, sharey=True, squeeze=False
     )
@@ -122,7 +124,10 @@ def plot_line_panels(
             ax.axhline(reference[0], color="grey", linestyle=":", linewidth=1, label=reference[1])
         ax.set_title(title, fontsize=10)
         ax.set_xlabel(xlabel)
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        if xticks is not None:
+            ax.set_xticks(list(xticks))
+        else:
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.grid(alpha=0.3)
         ax.legend(frameon=False, fontsize=7)
         if ylim is not None:

@@ -289,6 +289,7 @@ def run(config: LstmPalindromeConfig, context: RunContext) -> dict[str, Any]:
         reference=(1 / DIGITS, "chance"),
         ylim=(0, 1.02),
         markers=True,
+        xticks=lengths,
     )
     records = list(run_folder.metrics())
     plot_line_panels(
