@@ -131,7 +131,9 @@ def test_every_experiments_full_yaml_spells_out_its_typed_defaults():
         assert resolve_config(experiment.config_class, name, "full") == experiment.config_class()
         quick = resolve_config(experiment.config_class, name, "quick")
         if hasattr(quick, "train"):  # the profile is smaller, not just renamed
-            assert quick.train.epochs < experiment.config_class().train.epochs
+            full = experiment.config_class().train
+            length = "epochs" if hasattr(full, "epochs") else "steps"
+            assert getattr(quick.train, length) < getattr(full, length), name
 
 
 def test_mlp_gan_and_wgan_gp_settings_are_the_spec():
