@@ -34,7 +34,8 @@ REACHED = 0.9  # accuracy on fresh palindromes that counts as "this length is wi
 
 class ModelConfig(StrictModel):
     hidden_size: PositiveInt = 128
-    # b_f of the LSTM at the start; null draws it like the other biases (±1/√H)
+    # b_f of the LSTM at the start; null draws it like the other biases (±1/√H), with which the
+    # LSTM stayed at chance on T = 30 for 10,000 steps (seed 0; with 1.0 it solved it)
     forget_bias: float | None = 1.0
 
 
