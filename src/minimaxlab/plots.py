@@ -14,6 +14,7 @@ matplotlib.use("Agg")  # files only; no display needed on servers and in CI
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
+from matplotlib.ticker import MaxNLocator
 from PIL import Image
 
 from minimaxlab.atomic import atomic_path
@@ -97,6 +98,47 @@ def plot_curves(
             fig.savefig(tmp, format="png")
     plt.close(fig)
     return plotted
+
+
+def plot_line_panels(
+    panels: dict[str, dict[str, tuple[Sequence[float], Sequence[float]]]],
+    path: str | os.PathLike,
+    xlabel: str,
+    ylabel: str,
+    reference: tuple[float, str] | None = None,
+    ylim: tuple[float, float] | None = None,
+    markers: bool = False,
+    styles: dict[str, dict[str, Any]] | None = None,
+    xticks: Sequence[float] | None = None,
+) -> None:
+    """Panels side by side, sharing the y axis; each panel's lines are ``label: (xs, ys)``.
+    ``reference`` draws a dotted horizontal line ``(y, label)``, such as chance level;
+    ``styles`` gives matplotlib keywords (color, linestyle) per line label; ``xticks`` places
+    the x ticks (else integer ticks where matplotlib likes)."""
+    fig, axes = plt.subplots(
+        1, len(panels), figsize=(1 + 4.2 * len(panels), 3.6), dpi=110, sharey=True, squeeze=False
+    )
+    for ax, (title, lines) in zip(axes[0], panels.items(), strict=True):
+        for label, (xs, ys) in lines.items():
+            style = {"linewidth": 1.2, "marker": "o" if markers else None, "ms": 4}
+            ax.plot(xs, ys, label=label, **style | (styles or {}).get(label, {}))
+        if reference is not None:
+            ax.axhline(reference[0], color="grey", linestyle=":", linewidth=1, label=reference[1])
+        ax.set_title(title, fontsize=10)
+        ax.set_xlabel(xlabel)
+        if xticks is not None:
+            ax.set_xticks(list(xticks))
+        else:
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.grid(alpha=0.3)
+        ax.legend(frameon=False, fontsize=7)
+        if ylim is not None:
+            ax.set_ylim(*ylim)
+    axes[0][0].set_ylabel(ylabel)
+    fig.tight_layout()
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png")
+    plt.close(fig)
 
 
 def plot_bars(

@@ -73,6 +73,21 @@ TINY = {
         "train.multitask_batch_size=8",
         "train.small_train_size=20",
     ],
+    "lstm-palindrome": [
+        "lengths=[3,6]",
+        "model.hidden_size=16",
+        "train.steps=30",
+        "train.log_every=10",
+        "eval_size=200",
+    ],
+    "dying-relu": [
+        "hidden_size=16",
+        "learning_rates=[0.1,3.0]",
+        "bias_inits=[0.0,-4.0]",
+        "repeats=2",
+        "train.epochs=3",
+        "train.limit=200",
+    ],
     "triplet": [
         *TINY_DOMAINS,
         "train.epochs=1",

@@ -6,10 +6,12 @@ from minimaxlab.errors import MinimaxlabError
 from minimaxlab.experiments import (
     bandit,
     dcgan_fashion,
+    dying_relu,
     dynamics,
     gan_2d,
     gan_mnist,
     latent_smoothness,
+    lstm_palindrome,
     multitask,
     nce_sampler,
     triplet,
@@ -30,6 +32,8 @@ EXPERIMENTS: dict[str, Experiment] = {
         bandit.EXPERIMENT,
         multitask.EXPERIMENT,
         triplet.EXPERIMENT,
+        lstm_palindrome.EXPERIMENT,
+        dying_relu.EXPERIMENT,
     )
 }
 
