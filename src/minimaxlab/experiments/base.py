@@ -36,3 +36,5 @@ class Experiment:
     build_models: Callable[[Any], dict[str, nn.Module]] | None = None
     # Runs after the summary is written (for GANs: the image-quality metrics).
     evaluate: Callable[[Any, RunContext], None] | None = None
+    # Whether `torchrun -m minimaxlab run` may train it data-parallel (see distributed.py).
+    distributed: bool = False

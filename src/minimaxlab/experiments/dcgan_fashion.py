@@ -52,4 +52,5 @@ EXPERIMENT = Experiment(
     run=run,
     build_models=build_models,
     evaluate=evaluate_generator,
+    distributed=True,
 )

@@ -57,4 +57,5 @@ EXPERIMENT = Experiment(
     run=run,
     build_models=build_models,
     evaluate=evaluate_generator,
+    distributed=True,
 )

@@ -28,4 +28,5 @@ EXPERIMENT = Experiment(
     run=gan_mnist.run,
     build_models=gan_mnist.build_models,
     evaluate=gan_mnist.EXPERIMENT.evaluate,
+    distributed=True,
 )

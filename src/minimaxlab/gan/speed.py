@@ -8,6 +8,9 @@ was measured to be faster without changing what is learned (see README, "Speed")
   second derivatives or small differences of images (WGAN-GP's gradient penalty, the latent
   smoothness penalty), which bf16's 8-bit mantissa would blur. Weights, optimiser states and
   losses stay float32; only the layers' arithmetic runs in bf16.
+- channels_last ``auto``: on for CUDA (cuDNN's tensor-core convolutions want NHWC), off for
+  the CPU, where it measured no faster with bf16 and it changes the order in which dropout
+  draws its mask (the same distribution, other draws than the float32 reference loop's).
 - compile ``auto``: on for CUDA, off for the CPU, where compiling the GAN step costs minutes
   of a 2-core machine for no measured gain.
 - cuda_graphs ``auto``: off (not measured on a GPU yet); ``on`` compiles with
@@ -32,7 +35,7 @@ class SpeedConfig(StrictModel):
     """How fast the trainer runs; results do not depend on it beyond floating-point rounding."""
 
     precision: Literal["auto", "float32", "bf16"] = "auto"
-    channels_last: bool = True  # NHWC convolutions (oneDNN and cuDNN prefer it)
+    channels_last: Switch = "auto"  # NHWC activations and weights for the convolutions
     compile: Switch = "auto"  # torch.compile the models; falls back to eager if it fails
     cuda_graphs: Switch = "auto"  # replay the compiled step as CUDA graphs (GPU only)
 
@@ -78,7 +81,8 @@ def resolve_speed(config: SpeedConfig, device: torch.device, precise_loss: bool 
     if cuda_graphs and not cuda:
         raise MinimaxlabError("train.speed.cuda_graphs=on needs a CUDA device; use auto or off")
     compile_ = config.compile == "on" or (config.compile == "auto" and cuda) or cuda_graphs
-    return Speed(precision, config.channels_last, compile_, cuda_graphs)
+    channels_last = config.channels_last == "on" or (config.channels_last == "auto" and cuda)
+    return Speed(precision, channels_last, compile_, cuda_graphs)
 
 
 def compile_model(model: torch.nn.Module, speed: Speed) -> torch.nn.Module:
