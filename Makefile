@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test install data lint clean
+.PHONY: demo test install data lint clean bench
 
 # torch==2.13.0 first: it is the local CPU build; any looser request would pull CUDA wheels.
 $(STAMP): pyproject.toml
@@ -20,6 +20,11 @@ data: install
 
 demo: data
 	$(BIN)/minimaxlab run dcgan-fashion --profile quick
+
+# Reference loop against the trainer, both in this process: images/s, ratio, peak memory.
+# BENCH_ARGS="--device cuda --data fashion-mnist" etc.; results in benchmarks/results/.
+bench: install
+	$(BIN)/python benchmarks/throughput.py $(BENCH_ARGS)
 
 test: lint
 	$(BIN)/python -m pytest
