@@ -88,7 +88,7 @@ def test_auto_resolves_per_device_and_keeps_float32_for_precise_losses():
     speed = resolve_speed(auto, CPU)
     assert speed.precision == ("bf16" if bf16_supported(CPU) else "float32")
     assert not (speed.compile or speed.cuda_graphs or speed.channels_last)  # auto: CUDA only
-    assert resolve_speed(auto, CPU, precise_loss=True).precision == "float32"
+    assert resolve_speed(auto, CPU, keep_float32=True).precision == "float32"
     assert resolve_speed(SpeedConfig(compile="on"), CPU).compile
     with pytest.raises(MinimaxlabError, match="cuda_graphs"):
         resolve_speed(SpeedConfig(cuda_graphs="on"), CPU)

@@ -4,15 +4,17 @@ Every trick is a switch in ``train.speed``; ``auto`` resolves per device to the 
 was measured to be faster without changing what is learned (see README, "Speed"):
 
 - precision ``auto``: bf16 autocast where the device computes bf16 natively (CUDA with bf16,
-  a CPU with AVX-512 bf16 / AMX), float32 elsewhere, and float32 whenever the loss needs
+  a CPU with AVX-512 bf16 / AMX), float32 elsewhere; float32 too whenever the loss needs
   second derivatives or small differences of images (WGAN-GP's gradient penalty, the latent
-  smoothness penalty), which bf16's 8-bit mantissa would blur. Weights, optimiser states and
-  losses stay float32; only the layers' arithmetic runs in bf16.
+  smoothness penalty), which bf16's 8-bit mantissa would blur, and for 2-D point data, whose
+  layers are too small to gain. Weights, optimiser states and losses stay float32; only the
+  layers' arithmetic runs in bf16.
 - channels_last ``auto``: on for CUDA (cuDNN's tensor-core convolutions want NHWC), off for
   the CPU, where it measured no faster with bf16 and it changes the order in which dropout
   draws its mask (the same distribution, other draws than the float32 reference loop's).
-- compile ``auto``: on for CUDA, off for the CPU, where compiling the GAN step costs minutes
-  of a 2-core machine for no measured gain.
+- compile ``auto``: on for CUDA, off for the CPU, where compiling the DCGAN step took 104 s
+  of a shared 2-core machine and then ran slower than eager bf16 (1.46× against 2.06× the
+  reference loop).
 - cuda_graphs ``auto``: off (not measured on a GPU yet); ``on`` compiles with
   mode="reduce-overhead" on CUDA and is refused elsewhere.
 """
@@ -67,12 +69,12 @@ def bf16_supported(device: torch.device) -> bool:
     return False
 
 
-def resolve_speed(config: SpeedConfig, device: torch.device, precise_loss: bool = False) -> Speed:
-    """``config`` with every ``auto`` decided for ``device``; ``precise_loss`` keeps float32."""
+def resolve_speed(config: SpeedConfig, device: torch.device, keep_float32: bool = False) -> Speed:
+    """``config`` with every ``auto`` decided for ``device``; ``keep_float32``: auto is float32."""
     cuda = device.type == "cuda"
     precision = config.precision
     if precision == "auto":
-        precision = "bf16" if bf16_supported(device) and not precise_loss else "float32"
+        precision = "bf16" if bf16_supported(device) and not keep_float32 else "float32"
     elif precision == "bf16" and not bf16_supported(device):
         raise MinimaxlabError(
             f"train.speed.precision=bf16 but {device} has no native bf16; use float32 or auto"

@@ -103,7 +103,10 @@ class GanTrainer:
         self.speed = resolve_speed(
             config.speed,
             self.device,
-            precise_loss=config.loss == "wgan-gp" or config.smoothness_weight > 0,
+            # 2-D points: layers so small that bf16 casts cost more than they save
+            keep_float32=config.loss == "wgan-gp"
+            or config.smoothness_weight > 0
+            or not isinstance(data, ImageSet),
         )
         memory_format = torch.channels_last if self.speed.channels_last else None
         if self.distributed and self.device.type == "cuda":
