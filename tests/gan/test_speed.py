@@ -217,3 +217,51 @@ def test_the_channels_last_switch_converts_the_convolutions(tmp_path):
     assert not weight.is_contiguous()  # a real layout change, not a no-op
     summary = trainer.train()
     assert summary["speed"]["channels_last"] and summary["steps"] == 2
+
+
+def test_a_run_records_the_speed_it_trained_with(tmp_path):
+    from minimaxlab.launch import run_experiment
+
+    tiny = ["data.limit=64", "train.batch_size=16", "train.epochs=1", "samples.grid_epochs=[1]"]
+    tiny += ["evaluation.enabled=false", "train.speed.precision=float32"]
+    with pytest.warns(UserWarning, match="training on digits"):
+        run = run_experiment(
+            "gan-mnist", profile="quick", overrides=tiny, device="cpu", out=tmp_path / "run"
+        )
+    summary = run.read_summary()
+    assert summary["status"] == "finished" and summary["processes"] == 1
+    assert summary["speed"] == {
+        "precision": "float32",
+        "channels_last": False,
+        "compile": False,
+        "cuda_graphs": False,
+    }
+    assert (run.path / "report.html").is_file()
+
+
+def test_torchrun_is_refused_for_experiments_that_do_not_train_data_parallel(monkeypatch):
+    from minimaxlab.launch import run_experiment
+
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    with pytest.raises(MinimaxlabError, match="does not train data-parallel"):
+        run_experiment("dynamics", profile="quick", device="cpu")
+
+
+def test_the_benchmark_runs_both_paths_and_writes_its_json(tmp_path):
+    import importlib.util
+    from pathlib import Path
+
+    script = Path(__file__).parents[2] / "benchmarks" / "throughput.py"
+    spec = importlib.util.spec_from_file_location("throughput", script)
+    throughput = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(throughput)
+    out = tmp_path / "bench.json"
+    args = ["--device", "cpu", "--batch-size", "8", "--steps", "2", "--warmup", "1"]
+    args += ["--repeats", "1", "--models", "mlp", "--speed", "precision=float32"]
+    throughput.main([*args, "--out", str(out)])
+    result = json.loads(out.read_text())["models"]["mlp"]
+    assert result["reference"]["images_per_s"] > 0 and result["trainer"]["images_per_s"] > 0
+    assert result["speedup"] == pytest.approx(
+        result["trainer"]["images_per_s"] / result["reference"]["images_per_s"]
+    )
+    assert result["trainer_settings"]["precision"] == "float32"
