@@ -85,10 +85,17 @@ def test_the_fast_path_in_float32_gives_the_plain_loops_losses(tmp_path):
 
 def test_auto_resolves_per_device_and_keeps_float32_for_precise_losses():
     auto = SpeedConfig()
-    speed = resolve_speed(auto, CPU)
-    assert speed.precision == ("bf16" if bf16_supported(CPU) else "float32")
-    assert not (speed.compile or speed.cuda_graphs or speed.channels_last)  # auto: CUDA only
-    assert resolve_speed(auto, CPU, keep_float32=True).precision == "float32"
+    threads = torch.get_num_threads()
+    try:
+        torch.set_num_threads(1)
+        speed = resolve_speed(auto, CPU)
+        assert speed.precision == ("bf16" if bf16_supported(CPU) else "float32")
+        assert not (speed.compile or speed.cuda_graphs or speed.channels_last)  # auto: CUDA
+        assert resolve_speed(auto, CPU, keep_float32=True).precision == "float32"
+        torch.set_num_threads(2)  # bf16 convolutions measured slower with several threads
+        assert resolve_speed(auto, CPU).precision == "float32"
+    finally:
+        torch.set_num_threads(threads)
     assert resolve_speed(SpeedConfig(compile="on"), CPU).compile
     with pytest.raises(MinimaxlabError, match="cuda_graphs"):
         resolve_speed(SpeedConfig(cuda_graphs="on"), CPU)

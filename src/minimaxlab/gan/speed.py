@@ -4,7 +4,9 @@ Every trick is a switch in ``train.speed``; ``auto`` resolves per device to the 
 was measured to be faster without changing what is learned (see README, "Speed"):
 
 - precision ``auto``: bf16 autocast where the device computes bf16 natively (CUDA with bf16,
-  a CPU with AVX-512 bf16 / AMX), float32 elsewhere; float32 too whenever the loss needs
+  a CPU with AVX-512 bf16 / AMX when torch runs one thread: with two, oneDNN's bf16
+  convolution backward measured about 19× slower than with one, and the DCGAN step 2.4× slower
+  than in float32), float32 elsewhere; float32 too whenever the loss needs
   second derivatives or small differences of images (WGAN-GP's gradient penalty, the latent
   smoothness penalty), which bf16's 8-bit mantissa would blur, and for 2-D point data, whose
   layers are too small to gain. Weights, optimiser states and losses stay float32; only the
@@ -69,12 +71,19 @@ def bf16_supported(device: torch.device) -> bool:
     return False
 
 
+def bf16_faster(device: torch.device) -> bool:
+    """Whether bf16 autocast was measured faster than float32 on ``device`` (README, "Speed")."""
+    if device.type == "cpu" and torch.get_num_threads() > 1:
+        return False
+    return bf16_supported(device)
+
+
 def resolve_speed(config: SpeedConfig, device: torch.device, keep_float32: bool = False) -> Speed:
     """``config`` with every ``auto`` decided for ``device``; ``keep_float32``: auto is float32."""
     cuda = device.type == "cuda"
     precision = config.precision
     if precision == "auto":
-        precision = "bf16" if bf16_supported(device) and not keep_float32 else "float32"
+        precision = "bf16" if bf16_faster(device) and not keep_float32 else "float32"
     elif precision == "bf16" and not bf16_supported(device):
         raise MinimaxlabError(
             f"train.speed.precision=bf16 but {device} has no native bf16; use float32 or auto"
