@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test install data lint clean bench
+.PHONY: demo test install data browser lint clean bench
 
 # torch==2.13.0 first: it is the local CPU build; any looser request would pull CUDA wheels.
 $(STAMP): pyproject.toml
@@ -26,12 +26,28 @@ demo: data
 bench: install
 	$(BIN)/python benchmarks/throughput.py $(BENCH_ARGS)
 
-test: lint
+# The browser test of the reports needs Chromium and its WebDriver: installed from Debian
+# packages when missing and apt-get can be used (as root, or through sudo without a password);
+# otherwise that test skips and says why.
+browser:
+	@if command -v chromedriver >/dev/null 2>&1 && \
+	    { command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; }; then \
+	  :; \
+	elif ! command -v apt-get >/dev/null 2>&1; then \
+	  echo "no apt-get: install Chromium and chromedriver yourself, or the browser test skips"; \
+	else \
+	  if [ "$$(id -u)" = 0 ]; then apt=apt-get; \
+	  elif sudo -n true 2>/dev/null; then apt="sudo -n apt-get"; \
+	  else echo "apt-get needs root: the browser test skips"; exit 0; fi; \
+	  $$apt update -q && DEBIAN_FRONTEND=noninteractive $$apt install -y -q chromium chromium-driver; \
+	fi
+
+test: lint browser
 	$(BIN)/python -m pytest
 
 lint: install
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -61,3 +61,32 @@ def fake_mnist(tmp_path, monkeypatch):
     )
     monkeypatch.setitem(registry.IDX_DATASETS, "mnist", spec)
     return folder
+
+
+def write_svhn_mat(path, images_hwcn: np.ndarray, labels: np.ndarray) -> None:
+    """A MATLAB file laid out as SVHN's: X H×W×C×N uint8, y N×1 with 10 for the digit 0."""
+    import scipy.io
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    scipy.io.savemat(path, {"X": images_hwcn, "y": labels.reshape(-1, 1)})
+
+
+@pytest.fixture
+def fake_svhn(tmp_path, monkeypatch):
+    """A folder of small, valid SVHN-format files; the registry's svhn entry points at them."""
+    from minimaxlab.data.fetch import sha256_file
+
+    folder = tmp_path / "fake-svhn"
+    rng = np.random.default_rng(2)
+    files = {}
+    for split, n in (("train", 30), ("test", 10)):
+        name = f"{split}_32x32.mat"
+        images = rng.integers(0, 256, (32, 32, 3, n), dtype=np.uint8)
+        labels = rng.integers(1, 11, n).astype(np.uint8)
+        write_svhn_mat(folder / name, images, labels)
+        files[split] = registry.MatFile(
+            name, sha256_file(folder / name), (folder / name).stat().st_size
+        )
+    spec = registry.MatDataset("svhn", files, (folder.as_uri() + "/",), registry.SVHN.class_names)
+    monkeypatch.setitem(registry.MAT_DATASETS, "svhn", spec)
+    return folder

@@ -54,6 +54,20 @@ def test_metrics_survive_a_torn_line_and_are_truncated_on_resume(tmp_path):
     assert [r["step"] for r in run.metrics()] == [1, 2]
 
 
+def test_drop_metrics_removes_only_the_chosen_records(tmp_path):
+    run = Run.create("x", tmp_path / "run")
+    for step in (1, 2, 3):
+        run.log_metrics({"step": step, "a": 1.0})
+        run.log_metrics({"step": step, "b": 2.0})
+    run.drop_metrics(lambda r: "a" in r and r["step"] > 1)
+    assert [(r["step"], sorted(r)[0]) for r in run.metrics()] == [
+        (1, "a"),
+        (1, "b"),
+        (2, "b"),
+        (3, "b"),
+    ]
+
+
 def test_checkpoints_round_trip_and_damage_is_reported(tmp_path):
     run = Run.create("x", tmp_path / "run")
     with pytest.raises(MinimaxlabError, match="no checkpoint.pt"):

@@ -79,10 +79,25 @@ def run(
     out: Annotated[Path | None, typer.Option(help="Run folder (default runs/NAME-TIME).")] = None,
     resume: Annotated[Path | None, typer.Option(help="Continue this stopped run.")] = None,
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+    only: Annotated[
+        str | None, typer.Option(help="With 'all': only these experiments (A,B,...).")
+    ] = None,
+    skip: Annotated[str | None, typer.Option(help="With 'all': leave these out (A,B,...).")] = None,
 ) -> None:
-    """Run an experiment; prints the run folder last."""
+    """Run an experiment, or 'all' of them (then --out is the folder of the runs and of
+    index.html, default runs/); prints the run folder (or index) last."""
     from minimaxlab.launch import run_experiment
 
+    if name == "all":
+        if overrides or resume is not None:
+            raise MinimaxlabError(
+                "'run all' takes no key=value overrides and no --resume; run one experiment "
+                "with its overrides instead"
+            )
+        _run_all(profile, only, skip, out, device, seed, progress)
+        return
+    if only is not None or skip is not None:
+        raise MinimaxlabError("--only and --skip go with 'run all'")
     overrides = list(overrides or [])
     if name is not None and "=" in name:  # `run --resume DIR key=value`: no name given
         overrides.insert(0, name)
@@ -100,6 +115,37 @@ def run(
     if os.environ.get("RANK", "0") == "0":  # under torchrun, rank 0 wrote the run
         typer.echo(f"report: {run_dir.report_path}")
         typer.echo(str(run_dir.path))
+
+
+def _names(text: str | None) -> list[str]:
+    return [n.strip() for n in (text or "").split(",") if n.strip()]
+
+
+def _run_all(profile, only, skip, out, device, seed, progress) -> None:
+    from minimaxlab.lab import results_table, run_lab
+
+    def show(entry) -> None:
+        if entry.status == "running":
+            typer.echo(f"{entry.name}: running", err=True)
+            return
+        took = f" in {entry.seconds:,.1f} s" if entry.seconds is not None else ""
+        reason = f": {entry.reason}" if entry.reason else ""
+        typer.echo(f"{entry.name}: {entry.status}{took}{reason}", err=True)
+        for note in entry.notes:
+            typer.echo(f"{entry.name}: warning: {note}", err=True)
+
+    entries, index = run_lab(
+        profile=profile,
+        only=_names(only),
+        skip=_names(skip),
+        out=out,
+        device=device,
+        seed=seed,
+        progress=progress,
+        on_entry=show,
+    )
+    typer.echo(results_table(entries))
+    typer.echo(str(index))
 
 
 @app.command()
@@ -292,6 +338,22 @@ def report(run_dir: Annotated[Path, typer.Argument(help="A run folder.")]) -> No
 
 @app.command()
 @user_errors
+def notebook(
+    run_dir: Annotated[Path, typer.Argument(help="A run folder.")],
+    out: Annotated[
+        Path | None, typer.Option(help="Notebook to write (default RUN_DIR/notebook.ipynb).")
+    ] = None,
+) -> None:
+    """Write a Jupyter notebook that loads the run through the library and redraws its figures."""
+    from minimaxlab.report.notebook import write_notebook
+
+    if out is not None and out.suffix != ".ipynb":
+        raise MinimaxlabError(f"--out must name a .ipynb file (got {out})")
+    typer.echo(str(write_notebook(run_dir, out)))
+
+
+@app.command()
+@user_errors
 def nce(
     data: Annotated[str, typer.Option(help="moons, ring8 or grid25.")] = "moons",
     n: Annotated[int, typer.Option("--n", help="Points to print.")] = 100,
@@ -339,20 +401,21 @@ def nce(
 @user_errors
 def data_list() -> None:
     """Show where each data set was found."""
-    from minimaxlab.data.registry import IDX_DATASETS, find_dataset
+    from minimaxlab.data.registry import IDX_DATASETS, MAT_DATASETS, find_dataset
 
-    for name in IDX_DATASETS:
+    for name in (*IDX_DATASETS, *MAT_DATASETS):
         found = find_dataset(name)
         typer.echo(
             f"{name:<14} {found if found else 'not found (minimaxlab data fetch ' + name + ')'}"
         )
     typer.echo(f"{'digits':<14} scikit-learn (always available)")
+    typer.echo(f"{'syndigits':<14} rendered from a seed (always available)")
 
 
 @data_app.command("fetch")
 @user_errors
 def data_fetch(
-    name: Annotated[str, typer.Argument(help="fashion-mnist or mnist.")],
+    name: Annotated[str, typer.Argument(help="fashion-mnist, mnist or svhn.")],
     apt: Annotated[bool, typer.Option(help="Install the Debian package when possible.")] = True,
 ) -> None:
     """Make a data set available: found, its Debian package, or verified downloads."""

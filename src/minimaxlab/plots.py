@@ -14,6 +14,7 @@ matplotlib.use("Agg")  # files only; no display needed on servers and in CI
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
+from matplotlib.ticker import MaxNLocator
 from PIL import Image
 
 from minimaxlab.atomic import atomic_path
@@ -84,7 +85,8 @@ def plot_curves(
         points = [(r[x], r[key]) for r in records if r.get(key) is not None]
         if points:
             xs, ys = zip(*points, strict=True)
-            ax.plot(xs, ys, label=key, linewidth=1.2)
+            # a key "name/line" is labelled by its line
+            ax.plot(xs, ys, label=key.partition("/")[2] or key, linewidth=1.2)
             plotted = True
     if plotted:
         ax.set_xlabel(x)
@@ -96,6 +98,47 @@ def plot_curves(
             fig.savefig(tmp, format="png")
     plt.close(fig)
     return plotted
+
+
+def plot_line_panels(
+    panels: dict[str, dict[str, tuple[Sequence[float], Sequence[float]]]],
+    path: str | os.PathLike,
+    xlabel: str,
+    ylabel: str,
+    reference: tuple[float, str] | None = None,
+    ylim: tuple[float, float] | None = None,
+    markers: bool = False,
+    styles: dict[str, dict[str, Any]] | None = None,
+    xticks: Sequence[float] | None = None,
+) -> None:
+    """Panels side by side, sharing the y axis; each panel's lines are ``label: (xs, ys)``.
+    ``reference`` draws a dotted horizontal line ``(y, label)``, such as chance level;
+    ``styles`` gives matplotlib keywords (color, linestyle) per line label; ``xticks`` places
+    the x ticks (else integer ticks where matplotlib likes)."""
+    fig, axes = plt.subplots(
+        1, len(panels), figsize=(1 + 4.2 * len(panels), 3.6), dpi=110, sharey=True, squeeze=False
+    )
+    for ax, (title, lines) in zip(axes[0], panels.items(), strict=True):
+        for label, (xs, ys) in lines.items():
+            style = {"linewidth": 1.2, "marker": "o" if markers else None, "ms": 4}
+            ax.plot(xs, ys, label=label, **style | (styles or {}).get(label, {}))
+        if reference is not None:
+            ax.axhline(reference[0], color="grey", linestyle=":", linewidth=1, label=reference[1])
+        ax.set_title(title, fontsize=10)
+        ax.set_xlabel(xlabel)
+        if xticks is not None:
+            ax.set_xticks(list(xticks))
+        else:
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.grid(alpha=0.3)
+        ax.legend(frameon=False, fontsize=7)
+        if ylim is not None:
+            ax.set_ylim(*ylim)
+    axes[0][0].set_ylabel(ylabel)
+    fig.tight_layout()
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png")
+    plt.close(fig)
 
 
 def plot_bars(
@@ -141,7 +184,12 @@ def plot_point_panels(
     ncols = min(ncols, len(panels))
     nrows = math.ceil(len(panels) / ncols)
     fig, axes = plt.subplots(
-        nrows, ncols, figsize=(3.2 * ncols, 3.5 * nrows), dpi=100, squeeze=False
+        nrows,
+        ncols,
+        figsize=(3.2 * ncols + 0.8, 3.3 * nrows),
+        dpi=100,
+        squeeze=False,
+        layout="constrained",  # leaves room for the shared colour bar and the legend
     )
     mappable = None
     for ax, panel in zip(axes.flat, panels, strict=False):
@@ -157,13 +205,39 @@ def plot_point_panels(
         ax.tick_params(labelsize=6)
     for ax in list(axes.flat)[len(panels) :]:
         ax.axis("off")
-    handles, labels = axes.flat[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=2, frameon=False, markerscale=5)
+    handles, _ = axes.flat[0].get_legend_handles_labels()
+    others = " / ".join(dict.fromkeys(panel.label for panel in panels))
+    fig.legend(
+        handles, ["real", others], loc="outside lower center", ncol=2, frameon=False, markerscale=5
+    )
     if mappable is not None:
-        bar = fig.colorbar(mappable, ax=list(axes.flat), shrink=0.6, pad=0.01)
+        bar = fig.colorbar(mappable, ax=axes, shrink=0.6)
         bar.set_label("D(x): belief that x is real", fontsize=8)
     if title:
         fig.suptitle(title, fontsize=10)
     with atomic_path(path) as tmp:
         fig.savefig(tmp, format="png", bbox_inches="tight")
+    plt.close(fig)
+
+
+def plot_beliefs(
+    runs: dict[str, Sequence[dict[str, Any]]], path: str | os.PathLike, title: str = ""
+) -> None:
+    """Mean D(x) (solid) and D(G(z)) (dashed) against epoch, one colour per labelled run."""
+    fig, ax = plt.subplots(figsize=(7, 3.5), dpi=110)
+    for i, (label, records) in enumerate(runs.items()):
+        rows = [r for r in records if r.get("d_real") is not None]
+        epochs = [r["epoch"] for r in rows]
+        colour = f"C{i % 10}"
+        ax.plot(epochs, [r["d_real"] for r in rows], color=colour, lw=1.2, label=label)
+        ax.plot(epochs, [r["d_fake"] for r in rows], color=colour, lw=1.2, ls="--")
+    ax.axhline(0.5, color="grey", lw=0.6)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("mean D (solid: real, dashed: generated)")
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend(frameon=False, fontsize=7)
+    fig.tight_layout()
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png")
     plt.close(fig)

@@ -42,6 +42,13 @@ def derived_seed(seed: int, *stream: int) -> int:
     return int(np.random.SeedSequence([seed % 2**63, *stream]).generate_state(1, np.uint64)[0] >> 1)
 
 
+def seeded_generator(seed: int, device: torch.device | str) -> torch.Generator:
+    """A torch generator on ``device`` seeded with ``seed``, so draws happen where they are used."""
+    generator = torch.Generator(device=device)
+    generator.manual_seed(seed)
+    return generator
+
+
 def global_rng_state() -> dict[str, Any]:
     """Every global generator's state, for a checkpoint."""
     state: dict[str, Any] = {

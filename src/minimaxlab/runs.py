@@ -17,7 +17,7 @@ import io
 import json
 import math
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -162,7 +162,12 @@ class Run:
 
     def truncate_metrics(self, last_step: int) -> None:
         """Drop records after ``last_step``: they belong to training that the checkpoint lost."""
-        kept = [r for r in self.metrics() if r.get("step", 0) <= last_step]
+        self.drop_metrics(lambda r: r.get("step", 0) > last_step)
+
+    def drop_metrics(self, dropped: Callable[[dict[str, Any]], bool]) -> None:
+        """Remove the records for which ``dropped`` is true (say, one sweep setting's records
+        past its checkpoint), keeping the others in order."""
+        kept = [r for r in self.metrics() if not dropped(r)]
         atomic_write_text(self.metrics_path, "".join(json.dumps(r) + "\n" for r in kept))
 
     # ---- checkpoints -----------------------------------------------------------------------

@@ -63,8 +63,8 @@ def test_gan_2d_runs_every_setting_and_reports_them(tmp_path):
     assert summary["status"] == "finished" and summary["n_modes"] == 25
     sweep, grid = summary["tables"].values()
     assert [r[0] for r in sweep["rows"]][:2] == [
-        "1 epochs, D/G steps 1/1",
-        "2 epochs, D/G steps 1/1",
+        "1 epochs, D/G 1/1",
+        "2 epochs, D/G 1/1",
     ]
     assert sweep["rows"][-1][0] == "real data (floor)" and len(grid["rows"]) == 3
     # 1/1 at 2 epochs appears in both groups and was trained once
@@ -75,6 +75,7 @@ def test_gan_2d_runs_every_setting_and_reports_them(tmp_path):
     ]
     assert (run.path / "figures" / "grid25_epochs.png").is_file()
     assert (run.path / "figures" / "grid25_d_g_steps.png").is_file()
+    assert (run.path / "figures" / "grid25_d_g_steps_beliefs.png").is_file()
     settings = json.loads((run.path / "settings.json").read_text())["settings"]
     for metrics in settings.values():
         assert 0 <= metrics["mean_d_real"] <= 1 and 0 <= metrics["high_quality_fraction"] <= 1

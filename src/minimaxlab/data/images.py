@@ -11,6 +11,7 @@ import torch.nn.functional as F
 
 DIGITS_TEST_FRACTION = 0.2
 DIGITS_SPLIT_SEED = 0  # a fixed split, so every run and every cache sees the same test digits
+LUMA_WEIGHTS = (0.299, 0.587, 0.114)
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,20 @@ class ImageSet:
             return self
         checksum = hashlib.sha256(f"{self.checksum}:head{n}".encode()).hexdigest()
         return replace(self, images=self.images[:n], labels=self.labels[:n], checksum=checksum)
+
+    def greyscale(self) -> ImageSet:
+        """Colour images as one channel of luma (ITU-R BT.601 weights), still uint8."""
+        if self.shape[0] == 1:
+            return self
+        weights = torch.tensor(LUMA_WEIGHTS, device=self.device).view(1, 3, 1, 1)
+        images = torch.cat(  # in chunks: all of SVHN as floats would take 0.9 GB
+            [
+                (chunk.float() * weights).sum(1, keepdim=True).round_().clamp_(0, 255).byte()
+                for chunk in self.images.split(10_000)
+            ]
+        )
+        checksum = hashlib.sha256(f"{self.checksum}:grey".encode()).hexdigest()
+        return replace(self, images=images, checksum=checksum)
 
     def resized(self, size: int) -> ImageSet:
         """Every image resampled to size×size (bilinear, antialiased), still uint8."""

@@ -1,10 +1,12 @@
 """Named data sets: where their files are found, how they are fetched, how they are loaded.
 
-IDX data sets (fashion-mnist, mnist) are looked for, in order, in a folder the user names
-(``data.root``), ``$MINIMAXLAB_DATA/<name>``, ``~/.cache/minimaxlab/<name>`` and
-``/usr/share/datasets/<name>`` (where Debian's ``dataset-fashion-mnist`` puts its files).
-Every file is checked against the SHA-256 of its decompressed content, so the same check
-holds for the official ``.gz`` files, Debian's re-compressed ones and unpacked copies.
+File-based data sets (fashion-mnist and mnist as IDX, svhn as MATLAB files) are looked for, in
+order, in a folder the user names (``data.root``), ``$MINIMAXLAB_DATA/<name>``,
+``~/.cache/minimaxlab/<name>`` and ``/usr/share/datasets/<name>`` (where Debian's
+``dataset-fashion-mnist`` puts its files). Every IDX file is checked against the SHA-256 of its
+decompressed content, so the same check holds for the official ``.gz`` files, Debian's
+re-compressed ones and unpacked copies; every ``.mat`` file against its size and SHA-256.
+digits (scikit-learn) and syndigits (rendered) need no files.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ import torch
 from minimaxlab.data.fetch import download
 from minimaxlab.data.idx import check_pair, read_idx
 from minimaxlab.data.images import ImageSet, from_arrays, load_digits
+from minimaxlab.data.svhn import read_svhn_mat
+from minimaxlab.data.syndigits import load_syndigits
 from minimaxlab.errors import MinimaxlabError
 
 SPLITS = ("train", "test")
@@ -31,6 +35,14 @@ SYSTEM_DATA_DIR = Path("/usr/share/datasets")
 class IdxFile:
     name: str  # without .gz; either form is accepted
     sha256: str  # of the decompressed content
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The file names accepted, the downloaded one first."""
+        return (f"{self.name}.gz", self.name)
+
+    def verify(self, path: Path) -> None:
+        read_idx(path, sha256=self.sha256)
 
 
 @dataclass(frozen=True)
@@ -120,8 +132,58 @@ MNIST = IdxDataset(
     class_names=tuple(str(d) for d in range(10)),
 )
 
+
+@dataclass(frozen=True)
+class MatFile:
+    name: str
+    sha256: str  # of the file as the official host serves it
+    size: int  # bytes
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.name,)
+
+    def verify(self, path: Path) -> None:
+        read_svhn_mat(path, sha256=self.sha256, size=self.size)
+
+
+@dataclass(frozen=True)
+class MatDataset:
+    name: str
+    files: dict[str, MatFile]  # split → file
+    mirrors: tuple[str, ...]
+    class_names: tuple[str, ...]
+    debian_package: str | None = None
+
+    def all_files(self) -> list[MatFile]:
+        return list(self.files.values())
+
+
+# Sizes and SHA-256 as tensorflow/datasets records them (url_checksums/svhn_cropped.txt);
+# torchvision's SVHN class gives the MD5s e26dedcc434d2e4c54c9b2d4a06d8373 (train) and
+# eb5a983be6a315427106f1b164d9cef3 (test) for the same files.
+SVHN = MatDataset(
+    name="svhn",
+    files={
+        "train": MatFile(
+            "train_32x32.mat",
+            "435e94d69a87fde4fd4d7f3dd208dfc32cb6ae8af2240d066de1df7508d083b8",
+            182_040_794,
+        ),
+        "test": MatFile(
+            "test_32x32.mat",
+            "cdce80dfb2a2c4c6160906d0bd7c68ec5a99d7ca4831afa54f09182025b6a75b",
+            64_275_384,
+        ),
+    },
+    mirrors=("http://ufldl.stanford.edu/housenumbers/",),
+    class_names=tuple(str(d) for d in range(10)),
+)
+
 IDX_DATASETS: dict[str, IdxDataset] = {d.name: d for d in (FASHION_MNIST, MNIST)}
-DATASET_NAMES = (*IDX_DATASETS, "digits")
+MAT_DATASETS: dict[str, MatDataset] = {SVHN.name: SVHN}
+GENERATED = ("digits", "syndigits")  # need no files
+DATASET_NAMES = (*IDX_DATASETS, *MAT_DATASETS, *GENERATED)
 
 
 def cache_dir() -> Path:
@@ -141,32 +203,33 @@ def search_dirs(name: str, root: str | os.PathLike | None = None) -> list[Path]:
     return dirs
 
 
-def _file_in(folder: Path, file: IdxFile) -> Path | None:
-    for candidate in (folder / f"{file.name}.gz", folder / file.name):
-        if candidate.is_file():
-            return candidate
+def _file_in(folder: Path, file: IdxFile | MatFile) -> Path | None:
+    for name in file.names:
+        if (folder / name).is_file():
+            return folder / name
     return None
 
 
 def find_dataset(name: str, root: str | os.PathLike | None = None) -> Path | None:
     """The first searched folder that holds every file of ``name``, or None."""
-    spec = _idx_spec(name)
+    spec = _file_spec(name)
     for folder in search_dirs(name, root):
         if all(_file_in(folder, f) is not None for f in spec.all_files()):
             return folder
     return None
 
 
-def _idx_spec(name: str) -> IdxDataset:
-    if name not in IDX_DATASETS:
-        raise MinimaxlabError(
-            f"unknown data set {name!r}; file-based data sets are: {', '.join(IDX_DATASETS)}"
-        )
-    return IDX_DATASETS[name]
+def _file_spec(name: str) -> IdxDataset | MatDataset:
+    if name in IDX_DATASETS:
+        return IDX_DATASETS[name]
+    if name in MAT_DATASETS:
+        return MAT_DATASETS[name]
+    known = ", ".join((*IDX_DATASETS, *MAT_DATASETS))
+    raise MinimaxlabError(f"unknown data set {name!r}; file-based data sets are: {known}")
 
 
-def _missing_message(spec: IdxDataset, root: str | os.PathLike | None) -> str:
-    names = ", ".join(f"{f.name}.gz" for f in spec.all_files())
+def _missing_message(spec: IdxDataset | MatDataset, root: str | os.PathLike | None) -> str:
+    names = ", ".join(f.names[0] for f in spec.all_files())
     where = " or ".join(str(d) for d in search_dirs(spec.name, root))
     return (
         f"data set {spec.name!r} not found in {where}; run 'minimaxlab data fetch {spec.name}', "
@@ -205,7 +268,9 @@ def fetch_dataset(name: str, *, use_apt: bool = True, progress: bool = True) -> 
     """Make ``name`` available: found, else its Debian package, else verified downloads."""
     if name == "digits":
         return Path("(scikit-learn)")
-    spec = _idx_spec(name)
+    if name == "syndigits":
+        return Path("(generated)")
+    spec = _file_spec(name)
     found = find_dataset(name)
     if found is not None:
         return found
@@ -217,9 +282,9 @@ def fetch_dataset(name: str, *, use_apt: bool = True, progress: bool = True) -> 
     for file in spec.all_files():
         if _file_in(target, file) is None:
             download(
-                [base + f"{file.name}.gz" for base in spec.mirrors],
-                target / f"{file.name}.gz",
-                verify=lambda path, file=file: read_idx(path, sha256=file.sha256),
+                [base + file.names[0] for base in spec.mirrors],
+                target / file.names[0],
+                verify=file.verify,
                 progress=progress,
             )
     return target
@@ -227,14 +292,27 @@ def fetch_dataset(name: str, *, use_apt: bool = True, progress: bool = True) -> 
 
 def is_available(name: str, root: str | os.PathLike | None = None) -> bool:
     """Whether data set ``name`` can be loaded without fetching anything."""
-    return name == "digits" or (name in IDX_DATASETS and find_dataset(name, root) is not None)
+    if name in GENERATED:
+        return True
+    known = name in IDX_DATASETS or name in MAT_DATASETS
+    return known and find_dataset(name, root) is not None
+
+
+def first_available(names: list[str], root: str | os.PathLike | None = None) -> str:
+    """The first of ``names`` that is on this machine, else the first (whose loading then
+    says what is missing and how to get it)."""
+    return next((name for name in names if is_available(name, root)), names[0])
+
+
+def _check_split(split: str) -> None:
+    if split not in SPLITS:
+        raise MinimaxlabError(f"unknown split {split!r}; use one of: {', '.join(SPLITS)}")
 
 
 def load_idx_split(name: str, split: str, root: str | os.PathLike | None = None) -> ImageSet:
     """One split of an IDX data set, verified, on the CPU."""
-    spec = _idx_spec(name)
-    if split not in SPLITS:
-        raise MinimaxlabError(f"unknown split {split!r}; use one of: {', '.join(SPLITS)}")
+    spec = _file_spec(name)
+    _check_split(split)
     folder = find_dataset(name, root)
     if folder is None:
         raise MinimaxlabError(_missing_message(spec, root))
@@ -247,6 +325,18 @@ def load_idx_split(name: str, split: str, root: str | os.PathLike | None = None)
     return from_arrays(name, split, images, labels, spec.class_names, checksum)
 
 
+def load_mat_split(name: str, split: str, root: str | os.PathLike | None = None) -> ImageSet:
+    """One split of svhn, verified, on the CPU (colour, labels 0–9)."""
+    spec = MAT_DATASETS[name]
+    _check_split(split)
+    folder = find_dataset(name, root)
+    if folder is None:
+        raise MinimaxlabError(_missing_message(spec, root))
+    file = spec.files[split]
+    images, labels = read_svhn_mat(_file_in(folder, file), sha256=file.sha256, size=file.size)
+    return from_arrays(name, split, images, labels, spec.class_names, file.sha256)
+
+
 def load_images(
     name: str,
     split: str = "train",
@@ -255,18 +345,27 @@ def load_images(
     device: torch.device | str = "cpu",
     limit: int | None = None,
     image_size: int | None = None,
+    grey: bool = False,
 ) -> ImageSet:
-    """A named data set's split on ``device``, optionally cut to ``limit`` images and resized."""
+    """A named data set's split on ``device``, optionally cut to ``limit`` images (syndigits:
+    ``limit`` images are generated), turned grey and resized."""
     if name == "digits":
         data = load_digits(split)
+    elif name == "syndigits":
+        _check_split(split)
+        data = load_syndigits(split, limit)
     elif name in IDX_DATASETS:
         data = load_idx_split(name, split, root)
+    elif name in MAT_DATASETS:
+        data = load_mat_split(name, split, root)
     else:
         raise MinimaxlabError(
             f"unknown image data set {name!r}; choose one of: {', '.join(DATASET_NAMES)}"
         )
     if limit is not None:
         data = data.head(limit)
+    if grey:
+        data = data.greyscale()
     if image_size is not None:
         data = data.resized(image_size)
     return data.to(device)

@@ -14,6 +14,7 @@ from typing import Literal
 import torch
 
 from minimaxlab.errors import MinimaxlabError
+from minimaxlab.reproducibility import derived_seed
 
 ToyName = Literal["moons", "ring8", "grid25"]
 TOY_NAMES: tuple[str, ...] = ("moons", "ring8", "grid25")
@@ -97,6 +98,20 @@ def toy_distribution(name: str) -> ToyDistribution:
         raise MinimaxlabError(
             f"unknown 2-D data set {name!r}; choose one of {', '.join(TOY_NAMES)}"
         ) from None
+
+
+def draw_points(
+    name: str, seed: int, n_train: int, n_eval: int, device: torch.device | str = "cpu"
+) -> tuple[ToyDistribution, torch.Tensor, torch.Tensor]:
+    """Data set ``name``, its training points and fresh evaluation points for ``seed``: the
+    same draws in every experiment, so gan-2d and nce-sampler see the same points."""
+    distribution = toy_distribution(name)
+    draw = torch.Generator().manual_seed(derived_seed(seed, 10))
+    return (
+        distribution,
+        distribution.sample(n_train, draw, device),
+        distribution.sample(n_eval, draw, device),
+    )
 
 
 @dataclass(frozen=True)

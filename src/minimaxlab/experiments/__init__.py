@@ -6,11 +6,15 @@ from minimaxlab.errors import MinimaxlabError
 from minimaxlab.experiments import (
     bandit,
     dcgan_fashion,
+    dying_relu,
     dynamics,
     gan_2d,
     gan_mnist,
     latent_smoothness,
+    lstm_palindrome,
+    multitask,
     nce_sampler,
+    triplet,
     wgan_gp,
 )
 from minimaxlab.experiments.base import Experiment, RunContext
@@ -26,6 +30,10 @@ EXPERIMENTS: dict[str, Experiment] = {
         nce_sampler.EXPERIMENT,
         dynamics.EXPERIMENT,
         bandit.EXPERIMENT,
+        multitask.EXPERIMENT,
+        triplet.EXPERIMENT,
+        lstm_palindrome.EXPERIMENT,
+        dying_relu.EXPERIMENT,
     )
 }
 

@@ -14,6 +14,7 @@ from minimaxlab.config import ExperimentConfig
 from minimaxlab.dynamics.bandit import Variant, run_bandit
 from minimaxlab.dynamics.figures import plot_bandit
 from minimaxlab.experiments.base import Experiment, RunContext
+from minimaxlab.report.account import number
 from minimaxlab.reproducibility import derived_seed
 
 
@@ -130,10 +131,38 @@ def run(config: BanditConfig, context: RunContext) -> dict[str, Any]:
     }
 
 
+def account(summary: dict[str, Any], config: dict[str, Any]) -> list[str]:
+    """The set-up, then for each noise level how often each variant settled on the best arm."""
+    (table,) = summary["tables"].values()
+    paragraphs = [
+        f"REINFORCE with a softmax policy on {number(summary['arms'])} arms of mean rewards "
+        f"{', '.join(map(number, config['arm_means']))} (arm {number(summary['best_arm'])} is "
+        f"the best), {number(summary['seeds'])} seeds of {number(summary['steps'])} steps for "
+        f"each variant: a constant step size η = {number(config['lr'])} or the decaying "
+        f"η_t = η (τ/(τ + t))^p with τ = {number(config['decay_steps'])} and "
+        f"p = {number(config['decay_power'])}, each without and with a reward baseline. A seed has "
+        f"settled when π(best arm) ≥ {number(config['settle_threshold'])} from some step to the "
+        "end."
+    ]
+    for noise in config["reward_noise"]:
+        rows = [row for row in table["rows"] if row[0] == noise]
+        kind = "fixed rewards" if noise == 0 else f"reward noise σ = {number(noise)}"
+        outcomes = "; ".join(
+            f"{step} η {'with' if baseline == 'yes' else 'without'} a baseline: {settled} "
+            f"settled, {stuck} stuck on another arm"
+            for _, step, baseline, settled, stuck, *_ in rows
+        )
+        paragraphs.append(f"With {kind}: {outcomes}.")
+    return paragraphs
+
+
 EXPERIMENT = Experiment(
     name="bandit",
     description="Softmax policy gradient on a k-armed bandit: constant vs decaying step "
     "sizes, with and without a baseline, many seeds batched.",
     config_class=BanditConfig,
     run=run,
+    account=account,
+    headline_figure="figures/bandit/best_arm_noise_*.png",
+    key_numbers=("arms", "seeds", "steps"),
 )

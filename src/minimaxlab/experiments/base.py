@@ -38,3 +38,12 @@ class Experiment:
     evaluate: Callable[[Any, RunContext], None] | None = None
     # Whether `torchrun -m minimaxlab run` may train it data-parallel (see distributed.py).
     distributed: bool = False
+    # What the report says about a run: paragraphs built only from its summary and config.
+    account: Callable[[dict[str, Any], dict[str, Any]], list[str]] | None = None
+    # Why this config cannot run on this machine (data missing), or None; the default looks
+    # at every image-data section of the config (see minimaxlab.lab.missing_data).
+    missing_data: Callable[[Any], str | None] | None = None
+    # The figure of the lab's index card: a glob in the run folder (its last match is shown).
+    headline_figure: str | None = None
+    # Dotted summary.json keys shown on the index card (default: the first plain numbers).
+    key_numbers: tuple[str, ...] = ()

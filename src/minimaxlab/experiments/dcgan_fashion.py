@@ -9,7 +9,11 @@ from torch import nn
 from minimaxlab.config import ExperimentConfig, StrictModel
 from minimaxlab.data.config import ImageDataConfig
 from minimaxlab.experiments.base import Experiment, RunContext
-from minimaxlab.experiments.image_gan import evaluate_generator, train_image_gan
+from minimaxlab.experiments.image_gan import (
+    evaluate_generator,
+    gan_account,
+    train_image_gan,
+)
 from minimaxlab.gan.trainer import GanTrainConfig, SamplesConfig
 from minimaxlab.metrics.config import EvaluationConfig
 from minimaxlab.models.dcgan import DCGANDiscriminator, DCGANGenerator
@@ -53,4 +57,14 @@ EXPERIMENT = Experiment(
     build_models=build_models,
     evaluate=evaluate_generator,
     distributed=True,
+    account=gan_account,
+    headline_figure="figures/samples/*.png",
+    key_numbers=(
+        "data.name",
+        "epochs",
+        "evaluation.generated.frechet_distance",
+        "evaluation.floor.frechet_distance",
+        "evaluation.generated.precision",
+        "evaluation.generated.recall",
+    ),
 )

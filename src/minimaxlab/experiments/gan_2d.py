@@ -11,21 +11,22 @@ import torch
 from pydantic import PositiveInt
 
 from minimaxlab.config import ExperimentConfig, StrictModel
-from minimaxlab.data.toy2d import PointSet, ToyName, toy_distribution
+from minimaxlab.data.toy2d import PointSet, ToyName, draw_points
 from minimaxlab.experiments.base import Experiment, RunContext
 from minimaxlab.gan.points import (
+    POINT_GAN_TRAINING,
     PointGanModelConfig,
     Setting,
     judge_point_gan,
     point_panel,
     train_point_gan,
 )
-from minimaxlab.gan.trainer import GanTrainConfig, OptimizerConfig
-from minimaxlab.metrics.toy import evaluate_points
-from minimaxlab.plots import PointPanel, plot_point_panels
+from minimaxlab.gan.trainer import GanTrainConfig
+from minimaxlab.metrics.toy import real_floor
+from minimaxlab.plots import PointPanel, plot_beliefs, plot_point_panels
+from minimaxlab.report.account import compared, number
 from minimaxlab.reproducibility import derived_seed
-
-TOY_OPTIMIZER = OptimizerConfig(lr=1e-3, betas=(0.5, 0.999))
+from minimaxlab.runs import Run
 
 
 class ToyDataConfig(StrictModel):
@@ -38,13 +39,7 @@ class Gan2dConfig(ExperimentConfig):
     experiment: str = "gan-2d"
     data: ToyDataConfig = ToyDataConfig()
     model: PointGanModelConfig = PointGanModelConfig()
-    # epochs, d_steps and g_steps are set by each setting below
-    train: GanTrainConfig = GanTrainConfig(
-        batch_size=100,
-        generator_optimizer=TOY_OPTIMIZER,
-        discriminator_optimizer=TOY_OPTIMIZER,
-        log_every=20,
-    )
+    train: GanTrainConfig = POINT_GAN_TRAINING  # epochs and steps come from each setting
     epochs_sweep: list[PositiveInt] = [10, 30, 50, 100, 200]  # at 1/1 D/G steps
     steps_grid: list[tuple[PositiveInt, PositiveInt]] = [(1, 1), (10, 1), (1, 10), (10, 10)]
     steps_grid_epochs: PositiveInt = 200
@@ -74,13 +69,11 @@ def _row(label: str, metrics: dict[str, Any], seconds: float | None) -> list[Any
 
 
 def run(config: Gan2dConfig, context: RunContext) -> dict[str, Any]:
-    distribution = toy_distribution(config.data.name)
-    draw = torch.Generator().manual_seed(derived_seed(config.seed, 10))
-    data = PointSet(
-        config.data.name, distribution.sample(config.data.n_train, draw, context.device)
+    distribution, train, real = draw_points(
+        config.data.name, config.seed, config.data.n_train, config.data.n_eval, context.device
     )
-    real = distribution.sample(config.data.n_eval, draw, context.device)  # fresh: never trained on
-    floor = evaluate_points(distribution.sample(config.data.n_eval, draw), distribution, real)
+    data = PointSet(config.data.name, train)
+    floor = real_floor(distribution, real, config.seed)
 
     groups = [
         ("num_epochs sweep", "epochs", [Setting(e, 1, 1) for e in config.epochs_sweep]),
@@ -129,6 +122,14 @@ def run(config: Gan2dConfig, context: RunContext) -> dict[str, Any]:
             ncols=len(panels) if len(panels) <= 5 else 4,
             title=f"{config.data.name}: {title}",
         )
+        plot_beliefs(
+            {
+                s.label: list(Run(context.run.path / "settings" / s.slug).metrics())
+                for s in settings
+            },
+            context.run.figure_path(f"{config.data.name}_{figure_name}_beliefs.png"),
+            title=f"What D believes during training: {title}",
+        )
 
     per_setting = {
         s.slug: {"setting": s.__dict__, **{k: v for k, v in m.items() if k != "fake"}}
@@ -152,9 +153,48 @@ def run(config: Gan2dConfig, context: RunContext) -> dict[str, Any]:
     }
 
 
+def account(summary: dict[str, Any], config: dict[str, Any]) -> list[str]:
+    """The settings trained, the best one against real data, and the epoch sweep's trend."""
+    data = config["data"]
+    sweep = next(iter(summary["tables"].values()))["rows"]  # the epoch sweep comes first
+    floor = sweep[-1]
+    first, last = sweep[0], sweep[-2]
+    energy = ROW_HEADER.index("energy distance")
+    quality = ROW_HEADER.index("high-quality fraction")
+    return [
+        f"A fresh GAN, from the same seed each time, was trained on {number(data['n_train'])} "
+        f"points of {summary['data']} for each setting: "
+        f"{', '.join(map(number, config['epochs_sweep']))} epochs at one D step per G step, "
+        "and the D/G step pairs "
+        f"{', '.join(f'{d}/{g}' for d, g in config['steps_grid'])} at "
+        f"{number(config['steps_grid_epochs'])} epochs. {number(data['n_eval'])} generated "
+        "points of each were scored against as many fresh real points: modes covered, the "
+        "fraction of high-quality points and the energy distance (lower is closer).",
+        f"The best setting (most modes covered, then the highest high-quality fraction), "
+        f"{summary['best_setting']}, covers "
+        f"{number(summary['best_modes_covered'])} of {number(summary['n_modes'])} modes, with a "
+        f"high-quality fraction of {number(summary['best_high_quality_fraction'])} and an energy "
+        f"distance of {number(summary['best_energy_distance'])}; fresh real points score "
+        f"{number(floor[quality])} and {number(floor[energy])} on the same two measures.",
+        f"Along the epoch sweep the energy distance went from {number(first[energy])} "
+        f"({first[0]}) to {number(last[energy])} ({last[0]}): "
+        f"{compared(last[energy], first[energy])} where it started.",
+    ]
+
+
 EXPERIMENT = Experiment(
     name="gan-2d",
     description="A GAN on 2-D data: the num_epochs sweep and the d_steps/g_steps grid.",
     config_class=Gan2dConfig,
     run=run,
+    account=account,
+    headline_figure="figures/*_epochs.png",
+    key_numbers=(
+        "data",
+        "best_setting",
+        "best_modes_covered",
+        "n_modes",
+        "best_high_quality_fraction",
+        "best_energy_distance",
+    ),
 )

@@ -11,16 +11,17 @@ from torch import nn
 from minimaxlab.config import ExperimentConfig
 from minimaxlab.data.config import ImageDataConfig
 from minimaxlab.data.images import ImageSet
-from minimaxlab.data.registry import is_available, load_images
+from minimaxlab.data.registry import first_available, load_images
 from minimaxlab.errors import MinimaxlabError
 from minimaxlab.experiments.base import RunContext
 from minimaxlab.gan.trainer import GanTrainer
 from minimaxlab.metrics.evaluate import evaluate_run
+from minimaxlab.report.account import compared, number
 
 
 def load_training_images(data: ImageDataConfig, context: RunContext) -> ImageSet:
     """The configured training split, or the first available fallback when it is missing."""
-    name = next((n for n in (data.name, *data.fallbacks) if is_available(n, data.root)), data.name)
+    name = first_available([data.name, *data.fallbacks], data.root)
     if name != data.name:
         warnings.warn(
             f"{data.name} is not on this machine; training on {name} instead", stacklevel=2
@@ -32,6 +33,7 @@ def load_training_images(data: ImageDataConfig, context: RunContext) -> ImageSet
         device=context.device,
         limit=data.limit,
         image_size=data.image_size,
+        grey=data.grey,
     )
 
 
@@ -80,3 +82,39 @@ def evaluate_generator(config: ExperimentConfig, context: RunContext) -> None:
             seed=config.seed,
             progress=context.progress,
         )
+
+
+def gan_account(summary: dict[str, Any], config: dict[str, Any]) -> list[str]:
+    """What an image-GAN run trained and what its last losses and its evaluation show."""
+    train, data = config["train"], summary["data"]
+    wanted = config["data"]["name"]
+    instead = "" if data["name"] == wanted else f" ({wanted} is not on this machine)"
+    paragraphs = [
+        f"A generator of {number(summary['parameters']['generator'])} parameters was trained "
+        f"against a {'critic' if train['loss'] == 'wgan-gp' else 'discriminator'} of "
+        f"{number(summary['parameters']['discriminator'])} parameters with the {train['loss']} "
+        f"loss on {number(data['images'])} images of {data['name']}{instead}: "
+        f"{number(summary['epochs'])} epochs, {number(summary['steps'])} steps of batch "
+        f"{number(train['batch_size'])}, in {number(summary['train_time_s'])} s."
+    ]
+    final = summary.get("final")
+    if final:
+        paragraphs.append(
+            f"Over the last logged steps the mean output on real images was "
+            f"{number(final['d_real'])} and on generated ones {number(final['d_fake'])}; "
+            f"the losses were {number(final['d_loss'])} (D) and {number(final['g_loss'])} (G)."
+        )
+    evaluation = summary.get("evaluation")
+    if evaluation:
+        generated, floor = evaluation["generated"], evaluation["floor"]
+        fd, floor_fd = generated["frechet_distance"], floor["frechet_distance"]
+        paragraphs.append(
+            f"{number(evaluation['n'])} samples were measured against real {evaluation['dataset']} "
+            "images in the feature space of a classifier with test accuracy "
+            f"{number(evaluation['classifier']['test_accuracy'])}. Their Fréchet distance is "
+            f"{number(fd)}, {compared(fd, floor_fd)} the {number(floor_fd)} of the real "
+            f"test split (the floor); precision {number(generated['precision'])} and recall "
+            f"{number(generated['recall'])} against the floor's {number(floor['precision'])} "
+            f"and {number(floor['recall'])}."
+        )
+    return paragraphs

@@ -12,6 +12,7 @@ from pydantic import NonNegativeInt, PositiveFloat, PositiveInt
 from minimaxlab.config import ExperimentConfig, StrictModel
 from minimaxlab.experiments.base import Experiment, RunContext
 from minimaxlab.latent.paths import latent_path_run
+from minimaxlab.report.account import compared, number
 from minimaxlab.runs import Run
 
 QUALITY = ("frechet_distance", "precision", "recall", "coverage")
@@ -90,10 +91,57 @@ def run(config: LatentSmoothnessConfig, context: RunContext) -> dict[str, Any]:
     return {"base": config.base, "results": results}
 
 
+def missing_data(config: LatentSmoothnessConfig) -> str | None:
+    """The data of the base experiment's config."""
+    from minimaxlab.config import resolve_config
+    from minimaxlab.experiments import get_experiment
+    from minimaxlab.lab import missing_data as base_missing
+
+    base = get_experiment(config.base)
+    overrides = config.base_overrides
+    return base_missing(
+        base, resolve_config(base.config_class, base.name, config.base_profile, overrides)
+    )
+
+
+def account(summary: dict[str, Any], config: dict[str, Any]) -> list[str]:
+    """The two trainings, and U and sample quality of each."""
+    without, with_ = summary["results"]["without"], summary["results"]["with"]
+    path = config["path"]
+    paragraphs = [
+        f"The {summary['base']} GAN ({config['base_profile']} profile) was trained twice from the "
+        f"same seed: without and with a penalty of weight {number(with_['smoothness_weight'])} "
+        "on image change per unit of latent distance. In each, test images "
+        f"{number(path['images'][0])} and {number(path['images'][1])} were inverted and a path of "
+        f"{number(path['points'])} codes between them optimised to lower U, the path energy.",
+        f"Without the penalty U is {number(without['U_optimised'])} on the optimised path and "
+        f"{number(without['U_straight'])} on the straight line; with it, "
+        f"{number(with_['U_optimised'])} and {number(with_['U_straight'])}. The optimised U with "
+        f"the penalty is {compared(with_['U_optimised'], without['U_optimised'])} without it.",
+    ]
+    if without["frechet_distance"] is not None and with_["frechet_distance"] is not None:
+        paragraphs.append(
+            f"Sample quality: Fréchet distance {number(without['frechet_distance'])} without and "
+            f"{number(with_['frechet_distance'])} with the penalty (lower is better); coverage "
+            f"{number(without['coverage'])} and {number(with_['coverage'])}."
+        )
+    return paragraphs
+
+
 EXPERIMENT = Experiment(
     name="latent-smoothness",
     description="A GAN trained without and with a latent smoothness penalty: path energy U "
     "and sample quality side by side.",
     config_class=LatentSmoothnessConfig,
     run=run,
+    account=account,
+    missing_data=missing_data,
+    headline_figure="with/figures/latent_path/*.png",
+    key_numbers=(
+        "base",
+        "results.without.U_optimised",
+        "results.with.U_optimised",
+        "results.without.frechet_distance",
+        "results.with.frechet_distance",
+    ),
 )

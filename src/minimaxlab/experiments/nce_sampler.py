@@ -11,10 +11,10 @@ import torch
 from pydantic import PositiveInt
 
 from minimaxlab.config import ExperimentConfig, StrictModel
-from minimaxlab.data.toy2d import PointSet, ToyName, toy_distribution
+from minimaxlab.data.toy2d import PointSet, ToyName, draw_points
 from minimaxlab.experiments.base import Experiment, RunContext
-from minimaxlab.experiments.gan_2d import TOY_OPTIMIZER
 from minimaxlab.gan.points import (
+    POINT_GAN_TRAINING,
     PointGanModelConfig,
     Setting,
     judge_point_gan,
@@ -23,8 +23,9 @@ from minimaxlab.gan.points import (
 )
 from minimaxlab.gan.trainer import GanTrainConfig
 from minimaxlab.interrupt import TrainingInterrupted
-from minimaxlab.metrics.toy import evaluate_points
+from minimaxlab.metrics.toy import evaluate_points, real_floor
 from minimaxlab.plots import plot_point_panels
+from minimaxlab.report.account import compared, listing, number
 from minimaxlab.reproducibility import derived_seed
 from minimaxlab.sampling.nce import NceConfig, NceSampler
 
@@ -37,12 +38,7 @@ class GanComparisonConfig(StrictModel):
     d_steps: PositiveInt = 1
     g_steps: PositiveInt = 1
     model: PointGanModelConfig = PointGanModelConfig()
-    train: GanTrainConfig = GanTrainConfig(
-        batch_size=100,
-        generator_optimizer=TOY_OPTIMIZER,
-        discriminator_optimizer=TOY_OPTIMIZER,
-        log_every=20,
-    )
+    train: GanTrainConfig = POINT_GAN_TRAINING
 
 
 class NceSamplerConfig(ExperimentConfig):
@@ -52,16 +48,6 @@ class NceSamplerConfig(ExperimentConfig):
     n_eval: PositiveInt = 5_000
     nce: NceConfig = NceConfig()
     gan: GanComparisonConfig = GanComparisonConfig()
-
-
-def draw_points(name: str, seed: int, n_train: int, n_eval: int, device: torch.device):
-    """The training set and the fresh evaluation points of data set ``name`` for ``seed``
-    (the same draws as gan-2d's, so the two experiments see the same points)."""
-    distribution = toy_distribution(name)
-    draw = torch.Generator().manual_seed(derived_seed(seed, 10))
-    train = distribution.sample(n_train, draw, device)
-    real = distribution.sample(n_eval, draw, device)
-    return distribution, train, real
 
 
 def nce_sample(
@@ -110,11 +96,7 @@ def run(config: NceSamplerConfig, context: RunContext) -> dict[str, Any]:
         distribution, train, real = draw_points(
             name, config.seed, config.n_train, config.n_eval, context.device
         )
-        floor = evaluate_points(
-            distribution.sample(config.n_eval, torch.Generator().manual_seed(config.seed)),
-            distribution,
-            real,
-        )
+        floor = real_floor(distribution, real, config.seed)
         nce = _nce_result(config, name, context)
         nce_metrics = {**evaluate_points(nce["points"], distribution, real), **nce["stats"]}
         headline[name] = {"nce": nce_metrics}
@@ -192,9 +174,51 @@ def _row(name: str, method: str, metrics: dict[str, Any], seconds: float | None)
     ]
 
 
+def account(summary: dict[str, Any], config: dict[str, Any]) -> list[str]:
+    """How the sampler works, and per data set how it and the GAN score."""
+    nce, gan = config["nce"], config["gan"]
+    noise = "a Gaussian fitted to the data" if nce["noise"] == "fitted" else "N(0, I)"
+    paragraphs = [
+        f"For each of {listing(config['datasets'])}, a classifier was trained for "
+        f"{number(nce['steps'])} steps to tell {number(config['n_train'])} data points from "
+        f"noise drawn from {noise}; its odds, a density ratio of data to noise, accept noise "
+        f"draws by rejection, and {number(config['n_eval'])} accepted points were scored "
+        "against fresh real points: modes covered, the high-quality fraction (points within "
+        "three standard deviations of a mode) and the energy distance."
+        + (
+            f" A GAN of {number(gan['epochs'])} epochs (gan-2d's model) was trained on the "
+            "same points and scored the same way."
+            if gan["enabled"]
+            else ""
+        )
+    ]
+    for name in config["datasets"]:
+        sampler_quality = summary[f"{name}.nce.high_quality_fraction"]
+        text = (
+            f"{name}: the sampler covers {summary[f'{name}.nce.modes_covered']} modes with a "
+            f"high-quality fraction of {number(sampler_quality)} (acceptance rate "
+            f"{number(summary[f'{name}.nce.acceptance_rate'])})"
+        )
+        if gan["enabled"]:
+            gan_quality = summary[f"{name}.gan.high_quality_fraction"]
+            text += (
+                f"; the GAN covers {summary[f'{name}.gan.modes_covered']} with "
+                f"{number(gan_quality)}, {compared(gan_quality, sampler_quality)} the sampler's"
+            )
+        paragraphs.append(text + ".")
+    return paragraphs
+
+
 EXPERIMENT = Experiment(
     name="nce-sampler",
     description="Noise-contrastive rejection sampling against a GAN on moons, ring8 and grid25.",
     config_class=NceSamplerConfig,
     run=run,
+    account=account,
+    headline_figure="figures/nce_vs_gan.png",
+    key_numbers=tuple(
+        f"{name}.{method}.high_quality_fraction"
+        for name in ("moons", "ring8", "grid25")
+        for method in ("nce", "gan")
+    ),
 )

@@ -13,7 +13,13 @@ from pydantic import PositiveInt
 
 from minimaxlab.config import StrictModel
 from minimaxlab.data.toy2d import PointSet, ToyDistribution
-from minimaxlab.gan.trainer import GanTrainConfig, GanTrainer, SamplesConfig, load_models
+from minimaxlab.gan.trainer import (
+    GanTrainConfig,
+    GanTrainer,
+    OptimizerConfig,
+    SamplesConfig,
+    load_models,
+)
 from minimaxlab.interrupt import StopSignal
 from minimaxlab.metrics.toy import evaluate_points
 from minimaxlab.models.toy import PointClassifier, PointGenerator
@@ -21,6 +27,15 @@ from minimaxlab.plots import PointPanel
 from minimaxlab.runs import Run
 
 NO_IMAGES = SamplesConfig(grid_size=1, grid_epochs=[], gif=False)
+# Small MLPs on points learn at the DCGAN paper's β1 = 0.5 and a larger step than images.
+POINT_OPTIMIZER = OptimizerConfig(lr=1e-3, betas=(0.5, 0.999))
+# epochs, d_steps and g_steps are set by each Setting
+POINT_GAN_TRAINING = GanTrainConfig(
+    batch_size=100,
+    generator_optimizer=POINT_OPTIMIZER,
+    discriminator_optimizer=POINT_OPTIMIZER,
+    log_every=20,
+)
 
 
 class PointGanModelConfig(StrictModel):
@@ -43,7 +58,7 @@ class Setting:
 
     @property
     def label(self) -> str:
-        return f"{self.epochs} epochs, D/G steps {self.d_steps}/{self.g_steps}"
+        return f"{self.epochs} epochs, D/G {self.d_steps}/{self.g_steps}"
 
 
 def train_point_gan(

@@ -8,6 +8,7 @@ from typing import Any
 import torch
 
 from minimaxlab.data.toy2d import ToyDistribution
+from minimaxlab.reproducibility import derived_seed
 
 QUALITY_SIGMAS = 3.0  # a sample is high quality within 3σ of its nearest mode
 COVERAGE_FRACTION = 0.01  # a mode is covered by at least 1% of the samples, all high quality
@@ -58,3 +59,10 @@ def evaluate_points(
         **mode_statistics(samples, distribution),
         "energy_distance": energy_distance(samples.cpu(), real.cpu()),
     }
+
+
+def real_floor(distribution: ToyDistribution, real: torch.Tensor, seed: int) -> dict[str, Any]:
+    """Fresh real points scored like generated ones against ``real``: what a perfect
+    generator would reach (a fixed sub-stream of ``seed``)."""
+    draw = torch.Generator().manual_seed(derived_seed(seed, 12))
+    return evaluate_points(distribution.sample(real.shape[0], draw), distribution, real)

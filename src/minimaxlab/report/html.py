@@ -54,11 +54,12 @@ def _caption(path: Path, root: Path) -> str:
     return " · ".join(words)
 
 
-def _flatten(data: Any, prefix: str = "") -> list[tuple[str, Any]]:
+def flatten(data: Any, prefix: str = "") -> list[tuple[str, Any]]:
+    """(dotted key, value) for every leaf of nested dicts."""
     if isinstance(data, dict):
         rows = []
         for key, value in data.items():
-            rows += _flatten(value, f"{prefix}{key}." if prefix or key else "")
+            rows += flatten(value, f"{prefix}{key}." if prefix or key else "")
         return rows
     return [(prefix.rstrip("."), data)]
 
@@ -172,15 +173,46 @@ def _latent_sections(summary: dict[str, Any], figures_dir: Path) -> list[dict[st
     return sections
 
 
-def _curves(run: Run, records: list[dict[str, Any]]) -> list[dict[str, str]]:
-    """Plot the known metric groups, and every other numeric metric on its own."""
+def curve_groups(records: list[dict[str, Any]]) -> dict[str, tuple[str, ...]]:
+    """The curves of a metrics log: the known groups present, and every other number alone."""
     numeric = {k for r in records for k, v in r.items() if isinstance(v, (int, float))}
     groups = {name: keys for name, keys in CURVE_GROUPS.items() if numeric & set(keys)}
     grouped = {k for keys in CURVE_GROUPS.values() for k in keys}
     for key in sorted(numeric - grouped - NOT_CURVES):
-        groups[key] = (key,)
+        # keys "name/line" (one per setting, say) become the lines of one plot called "name"
+        name = key.partition("/")[0]
+        groups[name] = (*groups.get(name, ()), key)
+    return groups
+
+
+# The run's own files the report links to, with what each holds.
+RUN_FILES = (
+    ("config.yaml", "the full resolved config"),
+    ("metrics.jsonl", "one JSON record per logged step"),
+    ("summary.json", "the numbers of this report"),
+    ("env.json", "versions, device, seed"),
+    ("checkpoint.pt", "models, optimisers and RNG states (torch.load)"),
+)
+
+
+def _files(run: Run) -> list[dict[str, str]]:
+    return [
+        {"name": name, "what": what, "size": _size((run.path / name).stat().st_size)}
+        for name, what in RUN_FILES
+        if (run.path / name).is_file()
+    ]
+
+
+def _size(n: int) -> str:
+    if n < 1000:
+        return f"{n} bytes"
+    return f"{n / 1e3:,.1f} kB" if n < 1e6 else f"{n / 1e6:,.1f} MB"
+
+
+def _curves(run: Run, records: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """Plot the known metric groups, and every other numeric metric on its own."""
     curves = []
-    for name, keys in groups.items():
+    for name, keys in curve_groups(records).items():
         path = run.figure_path(f"curves/{name}.png")
         if plot_curves(records, keys, path, title=CURVE_TITLES.get(name, name)):
             curves.append({"title": CURVE_TITLES.get(name, name), "src": data_uri(path)})
@@ -216,13 +248,17 @@ def write_report(run: Run) -> Path:
             }
         )
 
+    from minimaxlab.report.account import account_of  # it reads the experiments' registry
+
     html = templates.get_template("run.html.j2").render(
         title=f"{config.get('experiment', 'run')} — {run.path.name}",
+        account=account_of(summary, config),
+        files=_files(run),
         run_path=str(run.path.resolve()),
         status=summary.get("status", "running"),
         summary_rows=[
             (k, format_value(v))
-            for k, v in _flatten(summary)
+            for k, v in flatten(summary)
             if k != "experiment" and k.split(".")[0] not in OWN_SECTIONS
         ],
         latent=_latent_sections(summary, figures_dir),
@@ -236,7 +272,7 @@ def write_report(run: Run) -> Path:
         curves=curves,
         config_yaml=config_text,
         env_rows=[
-            (k, format_value(v)) for k, v in _flatten(env) if not k.startswith("resumed_after")
+            (k, format_value(v)) for k, v in flatten(env) if not k.startswith("resumed_after")
         ],
         resumed=bool(env.get("resumed_after")),
         written=dt.datetime.now().strftime("%Y-%m-%d %H:%M"),

@@ -1,0 +1,1 @@
+"""Two digit domains: multi-task classification and a joint embedding by triplet loss."""
