@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test install data browser lint clean
+.PHONY: demo test install data browser lint clean bench
 
 # torch==2.13.0 first: it is the local CPU build; any looser request would pull CUDA wheels.
 $(STAMP): pyproject.toml
@@ -20,6 +20,11 @@ data: install
 
 demo: data
 	$(BIN)/minimaxlab run dcgan-fashion --profile quick
+
+# Reference loop against the trainer, both in this process: images/s, ratio, peak memory.
+# BENCH_ARGS="--device cuda --data fashion-mnist" etc.; results in benchmarks/results/.
+bench: install
+	$(BIN)/python benchmarks/throughput.py $(BENCH_ARGS)
 
 # The browser test of the reports needs Chromium and its WebDriver: installed from Debian
 # packages when missing and apt-get can be used (as root, or through sudo without a password);
@@ -41,8 +46,8 @@ test: lint browser
 	$(BIN)/python -m pytest
 
 lint: install
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import sys
 import warnings
 from pathlib import Path
@@ -111,8 +112,9 @@ def run(
         resume=resume,
         progress=progress,
     )
-    typer.echo(f"report: {run_dir.report_path}")
-    typer.echo(str(run_dir.path))
+    if os.environ.get("RANK", "0") == "0":  # under torchrun, rank 0 wrote the run
+        typer.echo(f"report: {run_dir.report_path}")
+        typer.echo(str(run_dir.path))
 
 
 def _names(text: str | None) -> list[str]:

@@ -36,6 +36,8 @@ class Experiment:
     build_models: Callable[[Any], dict[str, nn.Module]] | None = None
     # Runs after the summary is written (for GANs: the image-quality metrics).
     evaluate: Callable[[Any, RunContext], None] | None = None
+    # Whether `torchrun -m minimaxlab run` may train it data-parallel (see distributed.py).
+    distributed: bool = False
     # What the report says about a run: paragraphs built only from its summary and config.
     account: Callable[[dict[str, Any], dict[str, Any]], list[str]] | None = None
     # Why this config cannot run on this machine (data missing), or None; the default looks

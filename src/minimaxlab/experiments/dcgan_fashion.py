@@ -56,6 +56,7 @@ EXPERIMENT = Experiment(
     run=run,
     build_models=build_models,
     evaluate=evaluate_generator,
+    distributed=True,
     account=gan_account,
     headline_figure="figures/samples/*.png",
     key_numbers=(

@@ -59,7 +59,13 @@ def _trained(folder, overrides: list[str], config: LatentSmoothnessConfig, conte
 def run(config: LatentSmoothnessConfig, context: RunContext) -> dict[str, Any]:
     results = {}
     for label, weight in (("without", 0.0), ("with", config.smoothness_weight)):
-        overrides = [*config.base_overrides, f"train.smoothness_weight={weight}"]
+        # float32 for both: the penalty forces it on "with" (gan/speed.py), and the two
+        # trainings should differ in the penalty alone.
+        overrides = [
+            "train.speed.precision=float32",
+            *config.base_overrides,
+            f"train.smoothness_weight={weight}",
+        ]
         trained = _trained(context.run.path / label, overrides, config, context)
         path = config.path
         table = latent_path_run(

@@ -28,6 +28,7 @@ EXPERIMENT = Experiment(
     run=gan_mnist.run,
     build_models=gan_mnist.build_models,
     evaluate=gan_mnist.EXPERIMENT.evaluate,
+    distributed=True,
     account=gan_mnist.EXPERIMENT.account,
     headline_figure=gan_mnist.EXPERIMENT.headline_figure,
     key_numbers=gan_mnist.EXPERIMENT.key_numbers,

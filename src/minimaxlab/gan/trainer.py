@@ -9,10 +9,13 @@ resumed gives the same weights as one that never stopped.
 
 from __future__ import annotations
 
+import contextlib
+import copy
 import time
 from typing import Any, Literal
 
 import torch
+import torch.distributed as dist
 from pydantic import Field, NonNegativeFloat, NonNegativeInt, PositiveFloat, PositiveInt
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from torch import nn
@@ -21,6 +24,7 @@ from minimaxlab.config import StrictModel
 from minimaxlab.data.images import ImageSet
 from minimaxlab.errors import MinimaxlabError
 from minimaxlab.gan.losses import latent_smoothness_penalty, make_loss
+from minimaxlab.gan.speed import SpeedConfig, compile_model, resolve_speed, warn_once
 from minimaxlab.interrupt import StopSignal, TrainingInterrupted
 from minimaxlab.plots import save_gif, save_image_grid
 from minimaxlab.reproducibility import derived_seed, global_rng_state, set_global_rng_state
@@ -56,6 +60,7 @@ class GanTrainConfig(StrictModel):
     # λ of the latent smoothness penalty on G (0: off): see losses.latent_smoothness_penalty
     smoothness_weight: NonNegativeFloat = 0.0
     smoothness_step: PositiveFloat = 0.1  # ε, the latent distance of the finite difference
+    speed: SpeedConfig = SpeedConfig()  # the fast path's switches: see gan/speed.py
 
 
 class SamplesConfig(StrictModel):
@@ -85,8 +90,30 @@ class GanTrainer:
         progress: bool = True,
     ) -> None:
         self.device = data.device
-        self.generator = generator.to(self.device)
-        self.discriminator = discriminator.to(self.device)
+        # One process per device under torchrun: each takes its shard of every global batch.
+        self.distributed = dist.is_available() and dist.is_initialized()
+        self.rank = dist.get_rank() if self.distributed else 0
+        self.world_size = dist.get_world_size() if self.distributed else 1
+        self.is_main = self.rank == 0  # only rank 0 writes metrics, figures and checkpoints
+        if config.batch_size % self.world_size:
+            raise MinimaxlabError(
+                f"train.batch_size={config.batch_size} does not split into {self.world_size} "
+                "equal shards; make it a multiple of the number of processes"
+            )
+        self.speed = resolve_speed(
+            config.speed,
+            self.device,
+            # 2-D points: layers so small that bf16 casts cost more than they save
+            keep_float32=config.loss == "wgan-gp"
+            or config.smoothness_weight > 0
+            or not isinstance(data, ImageSet),
+        )
+        memory_format = torch.channels_last if self.speed.channels_last else None
+        if self.distributed and self.device.type == "cuda":
+            generator = nn.SyncBatchNorm.convert_sync_batchnorm(generator)
+            discriminator = nn.SyncBatchNorm.convert_sync_batchnorm(discriminator)
+        self.generator = generator.to(self.device, memory_format=memory_format)
+        self.discriminator = discriminator.to(self.device, memory_format=memory_format)
         self.data = data
         self.config = config
         self.samples = samples
@@ -121,45 +148,94 @@ class GanTrainer:
         self._window_steps = 0
         self._window_start = time.perf_counter()
         self.last_record: dict[str, Any] | None = None
+        self._build_step_models(compiled=self.speed.compile)
+
+    def _build_step_models(self, compiled: bool) -> None:
+        """The callables the step uses: DDP-wrapped when distributed, compiled when asked.
+
+        ``self.generator`` and ``self.discriminator`` stay the plain modules (checkpoints and
+        sampling use them); G's updates call D unwrapped, as they need no gradient sync for D.
+        """
+        self.compiled = compiled
+        self._compile_checked = not compiled
+        g_step, d_step = self.generator, self.discriminator
+        if self.distributed:
+            ids = [self.device.index] if self.device.type == "cuda" else None
+            g_step = nn.parallel.DistributedDataParallel(g_step, device_ids=ids)
+            d_step = nn.parallel.DistributedDataParallel(d_step, device_ids=ids)
+        d_frozen: nn.Module = self.discriminator
+        if compiled:
+            g_step, d_step = compile_model(g_step, self.speed), compile_model(d_step, self.speed)
+            d_frozen = compile_model(d_frozen, self.speed) if self.distributed else d_step
+        elif not self.distributed:
+            d_frozen = d_step
+        self._g_step, self._d_step, self._d_frozen = g_step, d_step, d_frozen
 
     # ---- one iteration ---------------------------------------------------------------------
     def _noise(self, n: int) -> torch.Tensor:
-        return torch.randn(n, self.latent_dim, device=self.device, generator=self.noise_generator)
+        """This process's rows of a global batch of noise (all of it in one process)."""
+        codes = torch.randn(
+            n * self.world_size, self.latent_dim, device=self.device, generator=self.noise_generator
+        )
+        return codes[self.rank * n : (self.rank + 1) * n]
 
     def _permutation(self, epoch: int) -> torch.Tensor:
         shuffle = torch.Generator().manual_seed(derived_seed(self.seed, 3, epoch))
         return torch.randperm(len(self.data), generator=shuffle).to(self.device)
 
+    def _autocast(self) -> contextlib.AbstractContextManager:
+        dtype = self.speed.autocast_dtype
+        if dtype is None:
+            return contextlib.nullcontext()
+        return torch.autocast(self.device.type, dtype=dtype)
+
+    def _critic(self, model: nn.Module):
+        """``model`` with float32 outputs: losses are computed in float32 under autocast too."""
+        if self.speed.cuda_graphs:  # a graph's outputs are overwritten by its next replay
+            return lambda x: model(x).float().clone()
+        return lambda x: model(x).float()
+
     def iteration(self, real_batches: list[torch.Tensor]) -> None:
         """``d_steps`` discriminator updates (one per real batch), then ``g_steps`` G updates."""
-        generator, discriminator = self.generator, self.discriminator
-        batch_size = self.config.batch_size
+        if not self._compile_checked:
+            self._first_compiled_iteration(real_batches)
+            return
+        if self.speed.cuda_graphs:
+            torch.compiler.cudagraph_mark_step_begin()
+        generator, discriminator = self._g_step, self.discriminator
+        critic, frozen_critic = self._critic(self._d_step), self._critic(self._d_frozen)
+        batch_size = self.config.batch_size // self.world_size
+        memory_format = torch.channels_last if self.speed.channels_last else None
         discriminator.requires_grad_(True)
         for i, indices in enumerate(real_batches):
             real = self.data.gan_batch(indices)
+            if memory_format is not None:
+                real = real.contiguous(memory_format=memory_format)
             last = i == len(real_batches) - 1
             # The last batch's fakes keep their graph: the first G step reuses them, which
             # saves one generator forward pass per iteration (as pytorch/examples' DCGAN does).
             codes = self._noise(batch_size)
-            with torch.set_grad_enabled(last):
+            with torch.set_grad_enabled(last), self._autocast():
                 fake = generator(codes)
-            d_loss, real_out, fake_out = self.loss.discriminator_loss(
-                discriminator, real, fake.detach()
-            )
+            with self._autocast():
+                d_loss, real_out, fake_out = self.loss.discriminator_loss(
+                    critic, real, fake.detach()
+                )
             self.discriminator_optimizer.zero_grad(set_to_none=True)
             d_loss.backward()
             self.discriminator_optimizer.step()
 
         discriminator.requires_grad_(False)  # G's updates need no gradients for D's weights
         for j in range(self.config.g_steps):
-            if j > 0:
-                codes = self._noise(batch_size)
-                fake = generator(codes)
-            g_loss = self.loss.generator_loss(discriminator, fake)
-            if self.config.smoothness_weight > 0:
-                g_loss = g_loss + self.config.smoothness_weight * latent_smoothness_penalty(
-                    generator, codes, fake, self.config.smoothness_step, self.noise_generator
-                )
+            with self._autocast():
+                if j > 0:
+                    codes = self._noise(batch_size)
+                    fake = generator(codes)
+                g_loss = self.loss.generator_loss(frozen_critic, fake)
+                if self.config.smoothness_weight > 0:
+                    g_loss = g_loss + self.config.smoothness_weight * latent_smoothness_penalty(
+                        generator, codes, fake, self.config.smoothness_step, self.noise_generator
+                    )
             self.generator_optimizer.zero_grad(set_to_none=True)
             g_loss.backward()
             self.generator_optimizer.step()
@@ -177,6 +253,35 @@ class GanTrainer:
             )
         self._window_steps += 1
 
+    def _first_compiled_iteration(self, real_batches: list[torch.Tensor]) -> None:
+        """The first step compiles; if compiling fails, undo the step and go on eagerly."""
+        saved = copy.deepcopy(
+            {
+                "models": [self.generator.state_dict(), self.discriminator.state_dict()],
+                "optimizers": [
+                    self.generator_optimizer.state_dict(),
+                    self.discriminator_optimizer.state_dict(),
+                ],
+                "window": (self._window.clone(), self._window_steps),
+            }
+        )
+        rng, noise_rng = global_rng_state(), self.noise_generator.get_state()
+        self._compile_checked = True
+        try:
+            self.iteration(real_batches)
+        except Exception as err:  # any compiler failure; the eager retry re-raises real bugs
+            first = (str(err).strip().splitlines() or [""])[0][:160]
+            warn_once(f"torch.compile failed ({type(err).__name__}: {first}); training eagerly")
+            self.generator.load_state_dict(saved["models"][0])
+            self.discriminator.load_state_dict(saved["models"][1])
+            self.generator_optimizer.load_state_dict(saved["optimizers"][0])
+            self.discriminator_optimizer.load_state_dict(saved["optimizers"][1])
+            self._window, self._window_steps = saved["window"]
+            set_global_rng_state(rng)
+            self.noise_generator.set_state(noise_rng)
+            self._build_step_models(compiled=False)
+            self.iteration(real_batches)
+
     # ---- the loop --------------------------------------------------------------------------
     def train(self, stop: StopSignal | None = None, max_steps: int | None = None) -> dict:
         """Train to the configured number of epochs (or ``max_steps``); returns a summary.
@@ -185,11 +290,13 @@ class GanTrainer:
         TrainingInterrupted is raised.
         """
         end = self.total_steps if max_steps is None else min(max_steps, self.total_steps)
-        if self.step == 0 and 0 in self.samples.grid_epochs:
+        if self.step == 0 and 0 in self.samples.grid_epochs and self.is_main:
             self.render_grid(0)
         self.generator.train()
         self.discriminator.train()
         batch_size, d_steps = self.config.batch_size, self.config.d_steps
+        shard = batch_size // self.world_size
+        first = self.rank * shard  # this process's slice of each global batch
         with self._progress_bar() as bar:
             task = bar.add_task(
                 "train",
@@ -204,8 +311,7 @@ class GanTrainer:
                 for position in range(offset, self.steps_per_epoch):
                     start = position * d_steps * batch_size
                     batches = [
-                        order[start + k * batch_size : start + (k + 1) * batch_size]
-                        for k in range(d_steps)
+                        order[start + k * batch_size + first :][:shard] for k in range(d_steps)
                     ]
                     self.iteration(batches)
                     self.step += 1
@@ -228,21 +334,28 @@ class GanTrainer:
     def end_epoch(self, epoch: int) -> None:
         """Flush metrics, render the fixed grid, and save a checkpoint."""
         self.log_window()
-        self.render_grid(epoch)
+        if self.is_main:
+            self.render_grid(epoch)
         self.save_checkpoint()
 
     def log_window(self) -> dict[str, Any] | None:
         """Write the mean of the metrics since the last record (one device sync)."""
         if self._window_steps == 0:
             return None
+        window = self._window
+        if self.distributed:  # the mean over every process's shard
+            window = window.clone()
+            dist.all_reduce(window)
+            window /= self.world_size
         now = time.perf_counter()
-        means = (self._window / self._window_steps).tolist()
+        means = (window / self._window_steps).tolist()
         seconds = now - self._window_start
         images = self._window_steps * self.config.batch_size * self.config.d_steps
         record = {"step": self.step, "epoch": round(self.step / self.steps_per_epoch, 4)}
         record.update(zip(LOGGED, means, strict=True))
         record["images_per_s"] = images / seconds if seconds > 0 else None
-        self.run.log_metrics(record)
+        if self.is_main:
+            self.run.log_metrics(record)
         self.elapsed_s += seconds
         self._window.zero_()
         self._window_steps = 0
@@ -292,7 +405,8 @@ class GanTrainer:
         }
 
     def save_checkpoint(self) -> None:
-        self.run.save_checkpoint(self.state_dict())
+        if self.is_main:
+            self.run.save_checkpoint(self.state_dict())
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Continue from a checkpoint written by :meth:`state_dict`."""
@@ -311,7 +425,8 @@ class GanTrainer:
         self.fixed_noise = state["fixed_noise"].to(self.device)
         self.step = state["step"]
         self.elapsed_s = state["elapsed_s"]
-        self.run.truncate_metrics(self.step)
+        if self.is_main:
+            self.run.truncate_metrics(self.step)
 
     def summary(self) -> dict[str, Any]:
         images = self.step * self.config.batch_size * self.config.d_steps
@@ -321,6 +436,8 @@ class GanTrainer:
             "train_time_s": self.elapsed_s,
             "images_per_s": images / self.elapsed_s if self.elapsed_s > 0 else None,
             "final": {k: self.last_record[k] for k in LOGGED} if self.last_record else None,
+            "speed": {**self.speed.as_dict(), "compile": self.compiled},
+            "processes": self.world_size,
         }
 
     # ---- progress --------------------------------------------------------------------------
@@ -345,7 +462,7 @@ class GanTrainer:
             TextColumn("{task.completed:.0f}/{task.total:.0f}"),
             TextColumn("{task.fields[stats]}"),
             TimeRemainingColumn(),
-            disable=not self.show_progress,
+            disable=not (self.show_progress and self.is_main),
         )
 
 

@@ -1,0 +1,41 @@
+"""Data-parallel training under torchrun: one process per device, rank 0 writes the run.
+
+``torchrun --nproc_per_node N -m minimaxlab run <experiment> …`` sets WORLD_SIZE, RANK and
+LOCAL_RANK; every process then trains the same models on its shard of each batch and
+DistributedDataParallel averages the gradients (NCCL between GPUs, gloo on the CPU).
+"""
+
+from __future__ import annotations
+
+import os
+
+import torch
+import torch.distributed as dist
+
+from minimaxlab.device import resolve_device
+
+
+def launched() -> bool:
+    """Whether this process is one of several started by torchrun."""
+    return int(os.environ.get("WORLD_SIZE", "1")) > 1
+
+
+def setup(device_spec: str) -> torch.device:
+    """Join torchrun's process group; this process's device (GPU number LOCAL_RANK on CUDA)."""
+    device = resolve_device(device_spec)
+    if device.type == "cuda":
+        device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
+        torch.cuda.set_device(device)
+    if not dist.is_initialized():
+        dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
+    return device
+
+
+def is_main() -> bool:
+    """Rank 0, or the only process: the one that writes files."""
+    return not (dist.is_available() and dist.is_initialized()) or dist.get_rank() == 0
+
+
+def teardown() -> None:
+    if dist.is_available() and dist.is_initialized():
+        dist.destroy_process_group()

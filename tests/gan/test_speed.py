@@ -1,0 +1,274 @@
+import json
+import warnings
+
+import pytest
+import torch
+import torch.distributed as dist
+import torch.multiprocessing as mp
+
+from minimaxlab.errors import MinimaxlabError
+from minimaxlab.gan import speed as speed_module
+from minimaxlab.gan import trainer as trainer_module
+from minimaxlab.gan.losses import make_loss
+from minimaxlab.gan.speed import SpeedConfig, bf16_supported, resolve_speed
+from minimaxlab.gan.trainer import GanTrainConfig, GanTrainer, SamplesConfig
+from minimaxlab.models.dcgan import DCGANDiscriminator, DCGANGenerator
+from minimaxlab.models.mlp import MLPDiscriminator, MLPGenerator
+from minimaxlab.reproducibility import derived_seed
+from minimaxlab.runs import Run
+from tests.conftest import tiny_images
+from tests.gan.test_trainer import assert_bitwise_equal, full_state
+
+CPU = torch.device("cpu")
+FLOAT32 = SpeedConfig(precision="float32", compile="off")
+needs_bf16 = pytest.mark.skipif(not bf16_supported(CPU), reason="this CPU has no native bf16")
+
+
+def make_trainer(
+    folder, data, models=(DCGANGenerator, DCGANDiscriminator), batch_size=8, mkdir=True, **kw
+):
+    config = GanTrainConfig(epochs=1, batch_size=batch_size, log_every=1, **kw)
+    samples = SamplesConfig(grid_size=1, grid_epochs=[], gif=False)
+    if mkdir:
+        folder.mkdir(parents=True, exist_ok=True)
+    torch.manual_seed(0)
+    generator, discriminator = models[0](), models[1]()
+    return GanTrainer(
+        generator, discriminator, data, config, samples, Run(folder), seed=0, progress=False
+    )
+
+
+def logged(folder, key):
+    return [json.loads(line)[key] for line in (folder / "metrics.jsonl").open()]
+
+
+def plain_loop_losses(data, steps, batch_size=8):
+    """The course-style loop, eager float32, fed the batches and noise the trainer draws."""
+    torch.manual_seed(0)
+    generator, discriminator = DCGANGenerator(), DCGANDiscriminator()
+    g_opt = torch.optim.Adam(generator.parameters(), lr=1e-4)
+    d_opt = torch.optim.Adam(discriminator.parameters(), lr=1e-4)
+    loss = make_loss("non-saturating")
+    order = torch.randperm(
+        len(data), generator=torch.Generator().manual_seed(derived_seed(0, 3, 0))
+    )
+    noise = torch.Generator().manual_seed(derived_seed(0, 2))
+    losses = []
+    for step in range(steps):
+        real = data.images[order[step * batch_size :][:batch_size]].float() / 127.5 - 1
+        fake = generator(torch.randn(batch_size, 100, generator=noise))
+        d_loss, _, _ = loss.discriminator_loss(discriminator, real, fake.detach())
+        d_opt.zero_grad()
+        d_loss.backward()
+        d_opt.step()
+        discriminator.requires_grad_(False)
+        g_loss = loss.generator_loss(discriminator, fake)
+        g_opt.zero_grad()
+        g_loss.backward()
+        g_opt.step()
+        discriminator.requires_grad_(True)
+        losses.append((d_loss.item(), g_loss.item()))
+    return losses
+
+
+def test_the_fast_path_in_float32_gives_the_plain_loops_losses(tmp_path):
+    data = tiny_images(32)
+    trainer = make_trainer(tmp_path, data, speed=FLOAT32)
+    assert not trainer.speed.channels_last  # auto: CUDA only
+    trainer.train()
+    fast = logged(tmp_path, "d_loss") + logged(tmp_path, "g_loss")
+    reference = [pair[k] for k in (0, 1) for pair in plain_loop_losses(data, steps=4)]
+    assert len(fast) == 8
+    # oneDNN may round a new memory layout's first pass differently: a tolerance, not equality.
+    assert fast == pytest.approx(reference, rel=1e-4, abs=1e-5)
+
+
+def test_auto_resolves_per_device_and_keeps_float32_for_precise_losses():
+    auto = SpeedConfig()
+    threads = torch.get_num_threads()
+    try:
+        torch.set_num_threads(1)
+        speed = resolve_speed(auto, CPU)
+        assert speed.precision == ("bf16" if bf16_supported(CPU) else "float32")
+        assert not (speed.compile or speed.cuda_graphs or speed.channels_last)  # auto: CUDA
+        assert resolve_speed(auto, CPU, keep_float32=True).precision == "float32"
+        torch.set_num_threads(2)  # bf16 convolutions measured slower with several threads
+        assert resolve_speed(auto, CPU).precision == "float32"
+    finally:
+        torch.set_num_threads(threads)
+    assert resolve_speed(SpeedConfig(compile="on"), CPU).compile
+    with pytest.raises(MinimaxlabError, match="cuda_graphs"):
+        resolve_speed(SpeedConfig(cuda_graphs="on"), CPU)
+
+
+def test_precise_losses_train_in_float32(tmp_path):
+    trainer = make_trainer(tmp_path, tiny_images(16), loss="wgan-gp")
+    assert trainer.speed.precision == "float32"
+    trainer = make_trainer(tmp_path, tiny_images(16), smoothness_weight=1.0)
+    assert trainer.speed.precision == "float32"
+
+
+@needs_bf16
+@pytest.mark.parametrize("precision,dtype", [("bf16", torch.bfloat16), ("float32", torch.float32)])
+def test_the_precision_switch_sets_the_dtype_inside_the_step(tmp_path, precision, dtype):
+    trainer = make_trainer(tmp_path, tiny_images(16), speed=SpeedConfig(precision=precision))
+    seen = []
+    trainer.discriminator.classify.register_forward_hook(lambda m, i, out: seen.append(out.dtype))
+    summary = trainer.train(max_steps=1)
+    assert summary["speed"]["precision"] == precision
+    assert seen and set(seen) == {dtype}
+    assert trainer.generator.project[0].weight.dtype == torch.float32  # weights stay float32
+    assert logged(tmp_path, "d_loss")  # losses were logged (computed in float32)
+
+
+@needs_bf16
+def test_bf16_losses_track_float32(tmp_path):
+    data = tiny_images(96)
+    runs = {}
+    for precision in ("float32", "bf16"):
+        folder = tmp_path / precision
+        make_trainer(folder, data, speed=SpeedConfig(precision=precision)).train()
+        runs[precision] = logged(folder, "d_loss") + logged(folder, "g_loss")
+    assert len(runs["bf16"]) == 24
+    assert runs["bf16"] == pytest.approx(runs["float32"], abs=0.05)
+
+
+class Compiled(torch.nn.Module):
+    """Stands in for torch.compile's wrapper: counts calls, optionally fails like a compiler."""
+
+    calls = 0
+
+    def __init__(self, model, fail):
+        super().__init__()
+        self.model, self.fail = model, fail
+
+    def forward(self, x):
+        if self.fail:
+            raise RuntimeError("backend compiler failed\nlong traceback")
+        Compiled.calls += 1
+        return self.model(x)
+
+
+@pytest.mark.parametrize("fail", [False, True])
+def test_the_compile_switch_is_honoured_and_a_failure_falls_back_to_eager(
+    tmp_path, monkeypatch, fail
+):
+    monkeypatch.setattr(trainer_module, "compile_model", lambda m, s: Compiled(m, fail))
+    monkeypatch.setattr(speed_module, "_warned", set())
+    Compiled.calls = 0
+    data = tiny_images(32)
+    eager = make_trainer(tmp_path / "eager", data, speed=FLOAT32)
+    eager.train()
+    compiled_speed = SpeedConfig(precision="float32", compile="on")
+    compiled = make_trainer(tmp_path / "compiled", data, speed=compiled_speed)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        summary = compiled.train()
+    messages = [str(w.message) for w in caught if "torch.compile" in str(w.message)]
+    assert summary["speed"]["compile"] is not fail
+    assert (Compiled.calls > 0) is not fail
+    assert len(messages) == int(fail)
+    if fail:
+        assert "\n" not in messages[0] and "training eagerly" in messages[0]
+    # A failed first step is undone: the run equals an eager one.
+    assert_bitwise_equal(full_state(eager), full_state(compiled))
+
+
+def _train_rank(rank, world, store, folder, result):
+    dist.init_process_group("gloo", init_method=f"file://{store}", rank=rank, world_size=world)
+    torch.set_num_threads(1)
+    try:
+        trainer = make_trainer(
+            folder / f"rank{rank}",
+            tiny_images(64),
+            mkdir=rank == 0,
+            models=(MLPGenerator, MLPDiscriminator),
+            batch_size=16,
+            speed=FLOAT32,
+        )
+        summary = trainer.train()
+        if rank == 0:
+            torch.save({"state": full_state(trainer), "summary": summary}, result)
+    finally:
+        dist.destroy_process_group()
+
+
+def test_two_processes_train_the_weights_of_one_with_the_same_global_batch(tmp_path):
+    single = make_trainer(
+        tmp_path / "single",
+        tiny_images(64),
+        models=(MLPGenerator, MLPDiscriminator),
+        batch_size=16,
+        speed=FLOAT32,
+    )
+    single.train()
+    result = tmp_path / "rank0.pt"
+    mp.spawn(_train_rank, args=(2, tmp_path / "store", tmp_path, result), nprocs=2)
+    parallel = torch.load(result)
+    assert parallel["summary"]["processes"] == 2
+    assert parallel["summary"]["steps"] == single.step == 4
+    expected, got = full_state(single), parallel["state"]
+    for part in ("generator", "discriminator"):
+        for key, value in expected[part].items():
+            torch.testing.assert_close(got[part][key], value, rtol=1e-5, atol=1e-6)
+    assert (tmp_path / "rank0" / "checkpoint.pt").is_file()
+    assert (tmp_path / "rank0" / "metrics.jsonl").is_file()
+    assert not (tmp_path / "rank1").exists()  # only rank 0 writes
+
+
+def test_the_channels_last_switch_converts_the_convolutions(tmp_path):
+    speed = SpeedConfig(precision="float32", channels_last="on")
+    trainer = make_trainer(tmp_path, tiny_images(16), speed=speed)
+    weight = trainer.discriminator.features[3].weight  # 64 → 128 channels
+    assert weight.is_contiguous(memory_format=torch.channels_last)
+    assert not weight.is_contiguous()  # a real layout change, not a no-op
+    summary = trainer.train()
+    assert summary["speed"]["channels_last"] and summary["steps"] == 2
+
+
+def test_a_run_records_the_speed_it_trained_with(tmp_path):
+    from minimaxlab.launch import run_experiment
+
+    tiny = ["data.limit=64", "train.batch_size=16", "train.epochs=1", "samples.grid_epochs=[1]"]
+    tiny += ["evaluation.enabled=false", "train.speed.precision=float32"]
+    with pytest.warns(UserWarning, match="training on digits"):
+        run = run_experiment(
+            "gan-mnist", profile="quick", overrides=tiny, device="cpu", out=tmp_path / "run"
+        )
+    summary = run.read_summary()
+    assert summary["status"] == "finished" and summary["processes"] == 1
+    assert summary["speed"] == {
+        "precision": "float32",
+        "channels_last": False,
+        "compile": False,
+        "cuda_graphs": False,
+    }
+    assert (run.path / "report.html").is_file()
+
+
+def test_torchrun_is_refused_for_experiments_that_do_not_train_data_parallel(monkeypatch):
+    from minimaxlab.launch import run_experiment
+
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    with pytest.raises(MinimaxlabError, match="does not train data-parallel"):
+        run_experiment("dynamics", profile="quick", device="cpu")
+
+
+def test_the_benchmark_runs_both_paths_and_writes_its_json(tmp_path):
+    import importlib.util
+    from pathlib import Path
+
+    script = Path(__file__).parents[2] / "benchmarks" / "throughput.py"
+    spec = importlib.util.spec_from_file_location("throughput", script)
+    throughput = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(throughput)
+    out = tmp_path / "bench.json"
+    args = ["--device", "cpu", "--batch-size", "8", "--steps", "2", "--warmup", "1"]
+    args += ["--repeats", "1", "--models", "mlp", "--speed", "precision=float32"]
+    throughput.main([*args, "--out", str(out)])
+    result = json.loads(out.read_text())["models"]["mlp"]
+    assert result["reference"]["images_per_s"] > 0 and result["trainer"]["images_per_s"] > 0
+    assert result["speedup"] == pytest.approx(
+        result["trainer"]["images_per_s"] / result["reference"]["images_per_s"]
+    )
+    assert result["trainer_settings"]["precision"] == "float32"
