@@ -198,4 +198,10 @@ EXPERIMENT = Experiment(
     config_class=MultitaskConfig,
     run=run,
     account=account,
+    key_numbers=(
+        "test_accuracy.alone-A.A",
+        "test_accuracy.multitask.A",
+        "test_accuracy.alone-B.B",
+        "test_accuracy.multitask.B",
+    ),
 )

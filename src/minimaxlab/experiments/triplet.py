@@ -272,4 +272,10 @@ EXPERIMENT = Experiment(
     config_class=TripletConfig,
     run=run,
     account=account,
+    key_numbers=(
+        "trained.retrieval.A→B.1",
+        "trained.retrieval.B→A.1",
+        "trained.knn.A by B.1",
+        "trained.knn.B by A.1",
+    ),
 )
