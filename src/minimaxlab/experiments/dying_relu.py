@@ -329,7 +329,8 @@ def account(summary: dict[str, Any], config: dict[str, Any]) -> list[str]:
         f"for {number(config['train']['epochs'])} epochs, at learning rates "
         f"{listing([number(v) for v in config['learning_rates']])} and initial hidden biases "
         f"{listing([number(v) for v in config['bias_inits']])}, "
-        f"{number(config['repeats'])} times each. A unit counts as silent when its "
+        f"{'once' if config['repeats'] == 1 else number(config['repeats']) + ' times'} each. "
+        "A unit counts as silent when its "
         "pre-activation is at most zero on every training image, so a ReLU unit then gets no "
         "gradient at all."
     ]
