@@ -10,6 +10,8 @@ from minimaxlab.config import ExperimentConfig, StrictModel
 from minimaxlab.data.config import ImageDataConfig
 from minimaxlab.experiments.base import Experiment, RunContext
 from minimaxlab.experiments.image_gan import (
+    GAN_HEADLINE_FIGURE,
+    GAN_KEY_NUMBERS,
     evaluate_generator,
     gan_account,
     train_image_gan,
@@ -58,13 +60,6 @@ EXPERIMENT = Experiment(
     evaluate=evaluate_generator,
     distributed=True,
     account=gan_account,
-    headline_figure="figures/samples/*.png",
-    key_numbers=(
-        "data.name",
-        "epochs",
-        "evaluation.generated.frechet_distance",
-        "evaluation.floor.frechet_distance",
-        "evaluation.generated.precision",
-        "evaluation.generated.recall",
-    ),
+    headline_figure=GAN_HEADLINE_FIGURE,
+    key_numbers=GAN_KEY_NUMBERS,
 )

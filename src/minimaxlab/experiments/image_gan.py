@@ -84,6 +84,18 @@ def evaluate_generator(config: ExperimentConfig, context: RunContext) -> None:
         )
 
 
+# What the lab's index card of an image GAN shows: its last sample grid and these numbers.
+GAN_HEADLINE_FIGURE = "figures/samples/*.png"
+GAN_KEY_NUMBERS = (
+    "data.name",
+    "epochs",
+    "evaluation.generated.frechet_distance",
+    "evaluation.floor.frechet_distance",
+    "evaluation.generated.precision",
+    "evaluation.generated.recall",
+)
+
+
 def gan_account(summary: dict[str, Any], config: dict[str, Any]) -> list[str]:
     """What an image-GAN run trained and what its last losses and its evaluation show."""
     train, data = config["train"], summary["data"]
