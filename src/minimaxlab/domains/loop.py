@@ -4,24 +4,76 @@ at every epoch's end and on Ctrl-C."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
 
+import torch
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from torch import nn
 
 from minimaxlab.atomic import atomic_write_text
 from minimaxlab.interrupt import StopSignal, TrainingInterrupted
 from minimaxlab.runs import Run
 
-StepFn = Callable[[int], dict[str, float]]  # step → numbers to average over the epoch
+# step → 0-d tensors to average over the epoch (kept on the device: no sync per step)
+StepFn = Callable[[int], dict[str, torch.Tensor]]
 EpochFn = Callable[[int, dict[str, float]], None]  # epoch (from 1), epoch means
-SaveFn = Callable[[int, dict[str, float]], None]  # step, the current epoch's sums so far
+SaveFn = Callable[[int, dict[str, torch.Tensor]], None]  # step, the current epoch's sums so far
+
+
+@dataclass
+class TrainingState:
+    """A loop's model, optimiser and progress: restored from a checkpoint, saved into one."""
+
+    model: nn.Module
+    optimizer: torch.optim.Optimizer
+    history: list[dict[str, Any]] = field(default_factory=list)  # one record per epoch
+    sums: dict[str, torch.Tensor] = field(default_factory=dict)  # the current epoch's so far
+    start_step: int = 0
+    elapsed: float = 0.0  # seconds trained before this process
+    started: float = field(default_factory=time.perf_counter)
+
+    @classmethod
+    def restore(
+        cls, model: nn.Module, optimizer: torch.optim.Optimizer, checkpoint: dict | None
+    ) -> TrainingState:
+        """A fresh state, or the one ``checkpoint`` (from :meth:`checkpoint`) holds."""
+        if checkpoint is None:
+            return cls(model, optimizer)
+        model.load_state_dict(checkpoint["model"])
+        optimizer.load_state_dict(checkpoint["optimizer"])
+        return cls(
+            model,
+            optimizer,
+            checkpoint["history"],
+            checkpoint["sums"],
+            checkpoint["step"],
+            checkpoint["seconds"],
+        )
+
+    @property
+    def seconds(self) -> float:
+        return self.elapsed + time.perf_counter() - self.started
+
+    def checkpoint(self, step: int, sums: dict[str, torch.Tensor], **extra: Any) -> dict:
+        return {
+            **extra,
+            "step": step,
+            "model": self.model.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "history": self.history,
+            "sums": dict(sums),
+            "seconds": self.seconds,
+        }
 
 
 def run_epochs(
     epochs: int,
     steps_per_epoch: int,
     start_step: int,
-    sums: dict[str, float],
+    sums: dict[str, torch.Tensor],
     step_fn: StepFn,
     epoch_fn: EpochFn,
     save_fn: SaveFn,
@@ -44,17 +96,14 @@ def run_epochs(
     with bar:
         task = bar.add_task("", total=total, completed=start_step, numbers="")
         for step in range(start_step, total):
-            numbers = step_fn(step)
-            for key, value in numbers.items():
-                sums[key] = sums.get(key, 0.0) + value
+            for key, value in step_fn(step).items():
+                sums[key] = sums.get(key, 0.0) + value.detach()
             done = step + 1
-            bar.update(
-                task,
-                advance=1,
-                numbers=" ".join(f"{k} {v:.3f}" for k, v in numbers.items()),
-            )
-            if done % steps_per_epoch == 0:
-                epoch_fn(done // steps_per_epoch, {k: v / steps_per_epoch for k, v in sums.items()})
+            bar.update(task, advance=1)
+            if done % steps_per_epoch == 0:  # the one read-back from the device per epoch
+                means = {k: float(v) / steps_per_epoch for k, v in sums.items()}
+                epoch_fn(done // steps_per_epoch, means)
+                bar.update(task, numbers=" ".join(f"{k} {v:.3f}" for k, v in means.items()))
                 sums.clear()
                 save_fn(done, sums)
             if stop is not None and stop.requested:

@@ -4,7 +4,6 @@ domain alone or on both at once (each batch holds ``batch_size`` images of each 
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,7 +12,7 @@ import torch.nn.functional as F
 
 from minimaxlab.data.batches import IndexStream
 from minimaxlab.data.domains import EVAL_BATCH, Domain
-from minimaxlab.domains.loop import forget_records, run_epochs
+from minimaxlab.domains.loop import TrainingState, forget_records, run_epochs
 from minimaxlab.interrupt import StopSignal
 from minimaxlab.models.digits import MultiHeadClassifier
 from minimaxlab.reproducibility import derived_seed
@@ -103,17 +102,9 @@ def train_setting(
         )
     steps_per_epoch = math.ceil(max(len(p) for p in pools.values()) / setting.batch_size)
 
-    history: list[dict[str, Any]] = []
-    sums: dict[str, float] = {}
-    start_step, elapsed = 0, 0.0
-    if resume is not None:
-        model.load_state_dict(resume["model"])
-        optimizer.load_state_dict(resume["optimizer"])
-        history, sums = resume["history"], resume["sums"]
-        start_step, elapsed = resume["step"], resume["seconds"]
-    done_epochs = len(history)
+    state = TrainingState.restore(model, optimizer, resume)
+    history, done_epochs = state.history, len(state.history)
     forget_records(run, lambda r: r.get("setting") != setting.id or r.get("step", 0) <= done_epochs)
-    started = time.perf_counter()
 
     def step_fn(step: int) -> dict[str, float]:
         batches, targets = {}, {}
@@ -126,7 +117,7 @@ def train_setting(
         optimizer.zero_grad(set_to_none=True)
         sum(losses.values()).backward()
         optimizer.step()
-        return {f"loss_{key}": float(loss.detach()) for key, loss in losses.items()}
+        return {f"loss_{key}": loss for key, loss in losses.items()}
 
     def epoch_fn(epoch: int, means: dict[str, float]) -> None:
         record: dict[str, Any] = {"epoch": epoch}
@@ -140,25 +131,15 @@ def train_setting(
         history.append(record)
         run.log_metrics(metrics)
 
-    def save_fn(step: int, sums_now: dict[str, float]) -> None:
-        run.save_checkpoint(
-            {
-                "setting": setting.id,
-                "step": step,
-                "model": model.state_dict(),
-                "optimizer": optimizer.state_dict(),
-                "history": history,
-                "sums": dict(sums_now),
-                "seconds": elapsed + time.perf_counter() - started,
-            }
-        )
+    def save_fn(step: int, sums_now: dict[str, torch.Tensor]) -> None:
+        run.save_checkpoint(state.checkpoint(step, sums_now, setting=setting.id))
 
     model.train()
     run_epochs(
         epochs,
         steps_per_epoch,
-        start_step,
-        sums,
+        state.start_step,
+        state.sums,
         step_fn,
         epoch_fn,
         save_fn,
@@ -175,7 +156,7 @@ def train_setting(
         "batch_size_per_domain": setting.batch_size,
         "epochs": epochs,
         "steps": epochs * steps_per_epoch,
-        "seconds": round(elapsed + time.perf_counter() - started, 1),
+        "seconds": round(state.seconds, 1),
         "test_accuracy": {key: last[f"test_accuracy_{key}"] for key in setting.domains},
         "history": history,
     }

@@ -4,7 +4,6 @@ a positive (same class) and a negative (another class) of the other, in both dir
 from __future__ import annotations
 
 import math
-import time
 from typing import Any, Literal
 
 import torch
@@ -12,7 +11,7 @@ import torch.nn.functional as F
 
 from minimaxlab.data.batches import IndexStream
 from minimaxlab.data.domains import Domain
-from minimaxlab.domains.loop import run_epochs
+from minimaxlab.domains.loop import TrainingState, run_epochs
 from minimaxlab.domains.retrieval import embed, precision_at_k
 from minimaxlab.interrupt import StopSignal
 from minimaxlab.models.digits import DomainEmbedder
@@ -108,16 +107,9 @@ def train_embedding(
         for i, (key, d) in enumerate(domains.items())
     }
     steps_per_epoch = math.ceil(max(len(d.train) for d in domains.values()) / batch_size)
-    history: list[dict[str, Any]] = []
-    sums: dict[str, float] = {}
-    start_step, elapsed = 0, 0.0
-    if resume is not None:
-        model.load_state_dict(resume["model"])
-        optimizer.load_state_dict(resume["optimizer"])
-        history, sums = resume["history"], resume["sums"]
-        start_step, elapsed = resume["step"], resume["seconds"]
+    state = TrainingState.restore(model, optimizer, resume)
+    history = state.history
     run.truncate_metrics(len(history))
-    started = time.perf_counter()
 
     def step_fn(step: int) -> dict[str, float]:
         embedded, labels = {}, {}
@@ -136,34 +128,22 @@ def train_embedding(
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
-        return {
-            "triplet_loss": float(loss.detach()),
-            "active_triplets": float((active_ab + active_ba) / 2),
-        }
+        return {"triplet_loss": loss, "active_triplets": (active_ab + active_ba) / 2}
 
     def epoch_fn(epoch: int, means: dict[str, float]) -> None:
         record = {"epoch": epoch, **means, **monitor_precision(model, domains, monitor)}
         history.append(record)
         run.log_metrics({"step": epoch, **{k: v for k, v in record.items() if k != "epoch"}})
 
-    def save_fn(step: int, sums_now: dict[str, float]) -> None:
-        run.save_checkpoint(
-            {
-                "step": step,
-                "model": model.state_dict(),
-                "optimizer": optimizer.state_dict(),
-                "history": history,
-                "sums": dict(sums_now),
-                "seconds": elapsed + time.perf_counter() - started,
-            }
-        )
+    def save_fn(step: int, sums_now: dict[str, torch.Tensor]) -> None:
+        run.save_checkpoint(state.checkpoint(step, sums_now))
 
     model.train()
     run_epochs(
         epochs,
         steps_per_epoch,
-        start_step,
-        sums,
+        state.start_step,
+        state.sums,
         step_fn,
         epoch_fn,
         save_fn,
@@ -173,6 +153,6 @@ def train_embedding(
     )
     return {
         "steps": epochs * steps_per_epoch,
-        "seconds": round(elapsed + time.perf_counter() - started, 1),
+        "seconds": round(state.seconds, 1),
         "history": history,
     }
