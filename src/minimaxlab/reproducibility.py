@@ -50,10 +50,17 @@ def seeded_generator(seed: int, device: torch.device | str) -> torch.Generator:
 
 
 def global_rng_state() -> dict[str, Any]:
-    """Every global generator's state, for a checkpoint."""
+    """Every global generator's state, as tensors and plain values (safe to load)."""
+    kind, key, position, has_gauss, gauss = np.random.get_state(legacy=True)
     state: dict[str, Any] = {
         "python": random.getstate(),
-        "numpy": np.random.get_state(),
+        "numpy": {
+            "kind": kind,
+            "key": torch.from_numpy(key.astype(np.int64)),
+            "position": int(position),
+            "has_gauss": int(has_gauss),
+            "gauss": float(gauss),
+        },
         "torch": torch.get_rng_state(),
     }
     if torch.cuda.is_available() and torch.cuda.is_initialized():
@@ -62,12 +69,28 @@ def global_rng_state() -> dict[str, Any]:
 
 
 def set_global_rng_state(state: dict[str, Any]) -> None:
-    """Restore what :func:`global_rng_state` saved."""
-    random.setstate(state["python"])
-    np.random.set_state(state["numpy"])
+    """Restore what :func:`global_rng_state` saved (or an old checkpoint's NumPy tuple)."""
+    random.setstate(_python_state(state["python"]))
+    numpy_state = state["numpy"]
+    if isinstance(numpy_state, dict):
+        key = numpy_state["key"].cpu().numpy().astype(np.uint32)
+        numpy_state = (
+            numpy_state["kind"],
+            key,
+            numpy_state["position"],
+            numpy_state["has_gauss"],
+            numpy_state["gauss"],
+        )
+    np.random.set_state(numpy_state)
     torch.set_rng_state(state["torch"].cpu())
     if "cuda" in state and torch.cuda.is_available():
         torch.cuda.set_rng_state_all([s.cpu() for s in state["cuda"]])
+
+
+def _python_state(value: Any) -> tuple:
+    """``random.setstate`` wants tuples; a state that went through lists is mended."""
+    version, internal, gauss = value
+    return (version, tuple(internal), gauss)
 
 
 def _git_commit() -> str | None:

@@ -13,7 +13,6 @@ runs/<experiment>-<timestamp>/
 from __future__ import annotations
 
 import datetime as dt
-import io
 import json
 import math
 import os
@@ -24,7 +23,8 @@ from typing import Any
 import torch
 import yaml
 
-from minimaxlab.atomic import atomic_write_bytes, atomic_write_text
+from minimaxlab.atomic import atomic_write_text
+from minimaxlab.checkpoint import UNSAFE, load_checkpoint, save_checkpoint
 from minimaxlab.errors import MinimaxlabError
 
 DEFAULT_ROOT = Path("runs")
@@ -167,16 +167,19 @@ class Run:
     def drop_metrics(self, dropped: Callable[[dict[str, Any]], bool]) -> None:
         """Remove the records for which ``dropped`` is true (say, one sweep setting's records
         past its checkpoint), keeping the others in order."""
-        kept = [r for r in self.metrics() if not dropped(r)]
-        atomic_write_text(self.metrics_path, "".join(json.dumps(r) + "\n" for r in kept))
+        records = list(self.metrics())
+        kept = [r for r in records if not dropped(r)]
+        if len(kept) != len(records):
+            atomic_write_text(self.metrics_path, "".join(json.dumps(r) + "\n" for r in kept))
 
-    # ---- checkpoints -----------------------------------------------------------------------
+    # ---- checkpoints (minimaxlab.checkpoint: data only, loaded without running code) ---------
     def save_torch(self, name: str, data: Any) -> Path:
-        """``torch.save`` into the run folder atomically (serialised in memory, then renamed)."""
-        buffer = io.BytesIO()
-        torch.save(data, buffer)
-        atomic_write_bytes(self.path / name, buffer.getvalue())
-        return self.path / name
+        """Save tensors and plain values as ``name`` in the run folder, atomically."""
+        return save_checkpoint(self.path / name, data)
+
+    def load_torch(self, name: str, map_location: str | torch.device = "cpu") -> Any:
+        """What :meth:`save_torch` wrote as ``name``, loaded safely."""
+        return load_checkpoint(self.path / name, map_location)
 
     def save_checkpoint(self, state: dict[str, Any]) -> None:
         """Write ``checkpoint.pt`` atomically."""
@@ -186,15 +189,8 @@ class Run:
         return self.checkpoint_path.is_file()
 
     def load_checkpoint(self, map_location: str | torch.device = "cpu") -> dict[str, Any]:
-        if not self.checkpoint_path.is_file():
-            raise MinimaxlabError(
-                f"{self.path} has no checkpoint.pt; the run stopped before its first checkpoint"
-            )
-        try:
-            # The checkpoint holds RNG states (NumPy arrays, tuples), so it is not weights-only;
-            # it is the project's own file, written by save_checkpoint.
-            return torch.load(self.checkpoint_path, map_location=map_location, weights_only=False)
-        except Exception as err:  # torch raises many types for a damaged file
-            raise MinimaxlabError(
-                f"cannot read {self.checkpoint_path}: {type(err).__name__}; the file is damaged"
-            ) from None
+        """``checkpoint.pt``, loaded safely; a file that is not a dict of state is refused."""
+        state = self.load_torch(self.checkpoint_path.name, map_location)
+        if not isinstance(state, dict):
+            raise MinimaxlabError(f"{self.checkpoint_path} is {UNSAFE}: it holds no state")
+        return state

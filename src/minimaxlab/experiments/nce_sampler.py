@@ -70,9 +70,8 @@ def nce_sample(
 
 def _nce_result(config: NceSamplerConfig, name: str, context: RunContext) -> dict[str, Any]:
     """Fit and sample once per data set; kept in the run folder so a resumed run skips it."""
-    path = context.run.path / "nce" / f"{name}.pt"
-    if path.is_file():
-        return torch.load(path, map_location=context.device, weights_only=False)
+    if (context.run.path / "nce" / f"{name}.pt").is_file():
+        return context.run.load_torch(f"nce/{name}.pt", context.device)
     started = time.perf_counter()
     points, sampler, stats = nce_sample(
         name, config.n_eval, config.seed, config.nce, context.device, config.n_train

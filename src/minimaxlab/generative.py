@@ -1,0 +1,66 @@
+"""The generative-run contract: what ``sample``, ``evaluate``, ``interpolate``, ``invert`` and
+``latent-path`` rely on, and nothing more.
+
+A run is *generative* when its experiment declares ``build_models`` and the models it builds
+include ``"generator"`` (a GAN's G, a VAE's decoder): a module that follows
+:class:`GenerativeModel`. Its trained weights are stored in the run folder's ``checkpoint.pt``
+under ``models.generator`` (``checkpoint["models"]["generator"]`` is its ``state_dict``); the
+run's ``config.yaml`` rebuilds the architecture. The commands load it through that alone, so a
+new generative experiment gets every command without a line of per-experiment code.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol, runtime_checkable
+
+import torch
+
+GENERATOR = "generator"  # the key of the generator in build_models and in checkpoint["models"]
+
+
+@runtime_checkable
+class GenerativeModel(Protocol):
+    """A generator of images in [−1, 1] (or of points) from codes z ~ N(0, I)."""
+
+    latent_dim: int  # the length of z
+    num_classes: int | None  # classes a conditional model takes; None when unconditional
+
+    def __call__(self, codes: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        """The outputs for ``codes`` (and class ``labels`` when conditional)."""
+        ...
+
+    def sample(
+        self,
+        n: int,
+        labels: torch.Tensor | None = None,
+        generator: torch.Generator | None = None,
+    ) -> torch.Tensor:
+        """``n`` outputs from codes drawn with ``generator`` (and ``labels``, or random
+        classes when conditional); on the model's device."""
+        ...
+
+
+def draw_codes(
+    model: GenerativeModel, n: int, generator: torch.Generator | None = None
+) -> torch.Tensor:
+    """``n`` codes z ~ N(0, I), drawn on the CPU (so every device gets the same codes) and
+    moved to ``model``'s device."""
+    codes = torch.randn(n, model.latent_dim, generator=generator)
+    return codes.to(next(iter(model.parameters())).device)  # type: ignore[attr-defined]
+
+
+class SamplesFromNoise:
+    """A mixin for unconditional generators: ``num_classes = None`` and ``sample``."""
+
+    num_classes: int | None = None
+
+    @torch.no_grad()
+    def sample(
+        self,
+        n: int,
+        labels: torch.Tensor | None = None,
+        generator: torch.Generator | None = None,
+    ) -> torch.Tensor:
+        if labels is not None:
+            raise ValueError("an unconditional generator takes no class labels")
+        return self(draw_codes(self, n, generator))  # type: ignore[arg-type,operator]

@@ -1,0 +1,1 @@
+"""Training: the one generic resumable loop and the state every checkpoint holds."""
