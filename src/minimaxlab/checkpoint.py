@@ -51,7 +51,9 @@ def load_checkpoint(path: str | os.PathLike, map_location: str | torch.device = 
     """
     path = Path(path)
     if not path.is_file():
-        raise MinimaxlabError(f"{path} does not exist; the run stopped before its first checkpoint")
+        raise MinimaxlabError(
+            f"{path.parent} has no {path.name}; the run stopped before its first checkpoint"
+        )
     try:
         try:
             return torch.load(path, map_location=map_location, weights_only=True)
