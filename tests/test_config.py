@@ -103,7 +103,7 @@ def test_unknown_profile_and_bad_files(tmp_path):
         resolve(yaml_path=broken)
     extra = tmp_path / "extra.yaml"
     extra.write_text("full: {}\nmedium: {}\n")
-    with pytest.raises(MinimaxlabError, match="only 'full' and 'quick' are allowed"):
+    with pytest.raises(MinimaxlabError, match="only 'full', 'quick', 'smoke' are allowed"):
         resolve(yaml_path=extra)
     typo = tmp_path / "typo.yaml"
     typo.write_text("full:\n  train:\n    epoch: 3\n")

@@ -72,7 +72,7 @@ def run(
         list[str] | None, typer.Argument(help="Config overrides: key=value, dots for nesting.")
     ] = None,
     profile: Annotated[
-        str, typer.Option(help="quick (minutes on a CPU) or full (SPEC.md).")
+        str, typer.Option(help="full (SPEC.md), quick (minutes on a CPU) or smoke (seconds).")
     ] = "full",
     device: Annotated[str | None, typer.Option(help="auto, cpu, cuda or cuda:N.")] = None,
     seed: Annotated[int | None, typer.Option(help="Seed for every random draw.")] = None,

@@ -1,7 +1,8 @@
 """Typed experiment configs: YAML profiles, ``key=value`` overrides, one-line validation errors.
 
 A config is resolved in layers: the model's defaults, the ``full`` section of the experiment's
-YAML file, the ``quick`` section when that profile is asked for, then command-line overrides.
+YAML file, then the sections of the smaller profiles down to the one asked for (``quick`` over
+``full``; ``smoke``, the tests' tiny sizes, over ``quick``), then command-line overrides.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from minimaxlab.errors import MinimaxlabError
 
-PROFILES = ("quick", "full")
-Profile = Literal["quick", "full"]
+PROFILES = ("full", "quick", "smoke")  # each layered over the ones before it
+Profile = Literal["full", "quick", "smoke"]
 
 
 class StrictModel(BaseModel):
@@ -173,12 +174,11 @@ def resolve_config(
     if unknown:
         raise MinimaxlabError(
             f"config file {path} has sections {sorted(unknown)}; "
-            "only 'full' and 'quick' are allowed"
+            f"only {', '.join(map(repr, PROFILES))} are allowed"
         )
     data: dict[str, Any] = {"experiment": name}
-    data = deep_merge(data, sections.get("full") or {})
-    if profile == "quick":
-        data = deep_merge(data, sections.get("quick") or {})
+    for layer in PROFILES[: PROFILES.index(profile) + 1]:
+        data = deep_merge(data, sections.get(layer) or {})
     data = apply_overrides(data, model, overrides)
     data["experiment"] = name
     return validate(model, data)

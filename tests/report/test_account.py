@@ -9,7 +9,7 @@ from minimaxlab.experiments import EXPERIMENTS
 from minimaxlab.report.account import account_of, compared
 from minimaxlab.report.html import format_value
 from minimaxlab.runs import Run
-from tests.report.conftest import BROKEN, TINY
+from tests.report.conftest import FINISHED
 
 NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?(?:e[-+]?\d+)?")
 
@@ -29,9 +29,6 @@ def quoted(data) -> set[str]:
     if data is None or isinstance(data, bool):
         return set()
     return numbers_in(format_value(data))
-
-
-FINISHED = sorted(set(TINY) - {BROKEN})
 
 
 @pytest.mark.parametrize("name", FINISHED)

@@ -17,13 +17,13 @@ from minimaxlab.plots import save_image_grid
 from minimaxlab.report.html import format_value
 from minimaxlab.report.index import headline_figure, key_numbers
 from minimaxlab.runs import Run
-from tests.report.conftest import BROKEN, NAMES, SKIPPED, TINY
+from tests.report.conftest import BROKEN, FINISHED, NAMES, SKIPPED
 
 
 def test_index_lists_exactly_the_experiments_that_ran_and_marks_failures(tiny_lab, entries):
     listed, index = tiny_lab
     assert [e.name for e in listed] == [n for n in EXPERIMENTS if n in NAMES]  # registry order
-    assert {n for n, e in entries.items() if e.status == "finished"} == set(TINY) - {BROKEN}
+    assert {n for n, e in entries.items() if e.status == "finished"} == set(FINISHED)
     assert entries[BROKEN].status == "failed"
     assert entries[BROKEN].reason == "RuntimeError: the discriminator caught fire"
     assert "Traceback" in (entries[BROKEN].run_dir / "error.txt").read_text()

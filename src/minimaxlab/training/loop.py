@@ -103,7 +103,11 @@ class TrainingLoop:
                 saved = None  # another setting's checkpoint: this one starts afresh
         if saved is not None:
             self.state.load_state_dict(saved)
-            self.step, self.seconds, self.history = saved["step"], saved["seconds"], saved["history"]
+            self.step, self.seconds, self.history = (
+                saved["step"],
+                saved["seconds"],
+                saved["history"],
+            )
             device = _device_of(self.state)
             self._sums = {k: v.to(device) for k, v in saved["window"]["sums"].items()}
             self._count = saved["window"]["count"]
