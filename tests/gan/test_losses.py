@@ -82,6 +82,66 @@ def test_gradient_penalty_by_hand_with_one_coefficient_per_sample():
     assert gradient_penalty(critic, real, fake, epsilon).item() == pytest.approx(5.0)
 
 
+def test_gradient_penalty_of_a_linear_plus_quadratic_critic_in_closed_form():
+    # D(x) = wᵀx + ½c‖x‖² has ∇D(x̂) = w + c·x̂, so each norm is ‖w + c·x̂_i‖ by hand.
+    generator = torch.Generator().manual_seed(0)
+    real = torch.randn(8, 3, 2, 2, generator=generator, dtype=torch.float64)
+    fake = torch.randn(8, 3, 2, 2, generator=generator, dtype=torch.float64)
+    epsilon = torch.rand(8, generator=generator, dtype=torch.float64)
+    w, c = torch.randn(12, generator=generator, dtype=torch.float64), 0.7
+
+    def critic(x):
+        flat = x.flatten(1)
+        return flat @ w + 0.5 * c * flat.pow(2).sum(1)
+
+    mixed = epsilon[:, None] * real.flatten(1) + (1 - epsilon[:, None]) * fake.flatten(1)
+    expected = ((w + c * mixed).norm(dim=1) - 1).pow(2).mean()
+    assert gradient_penalty(critic, real, fake, epsilon).item() == pytest.approx(
+        expected.item(), rel=1e-12
+    )
+    # ε weights the real sample: the mirrored mix gives another value on this critic.
+    assert gradient_penalty(critic, fake, real, epsilon).item() != pytest.approx(expected.item())
+
+
+def per_sample_penalty(critic, real, fake, epsilon):
+    """The penalty one sample at a time, each gradient from its own autograd call."""
+    terms = []
+    for r, f, e in zip(real, fake, epsilon, strict=True):
+        point = (e * r + (1 - e) * f).detach().requires_grad_(True)
+        (gradient,) = torch.autograd.grad(critic(point[None]).sum(), point)
+        terms.append((gradient.flatten().norm() - 1) ** 2)
+    return torch.stack(terms).mean()
+
+
+def test_gradient_penalty_of_a_nonlinear_critic_matches_a_per_sample_computation():
+    torch.manual_seed(0)
+    critic = torch.nn.Sequential(
+        torch.nn.Flatten(), torch.nn.Linear(8, 16), torch.nn.Tanh(), torch.nn.Linear(16, 1)
+    ).double()
+
+    def score(x):
+        return critic(x).squeeze(1)
+
+    real, fake = torch.randn(6, 2, 2, 2).double(), torch.randn(6, 2, 2, 2).double()
+    torch.manual_seed(1)
+    penalty = gradient_penalty(score, real, fake)  # ε drawn inside: U[0, 1], one per sample
+    torch.manual_seed(1)
+    epsilon = torch.rand(6, dtype=torch.float64)
+    expected = per_sample_penalty(score, real, fake, epsilon)
+    assert expected.item() > 1e-3
+    assert penalty.item() == pytest.approx(expected.item(), rel=1e-12)
+
+
+def test_the_gradient_penalty_trains_the_critic():
+    # D(x) = wᵀx: the penalty is (‖w‖ − 1)², whose gradient in w is 2(‖w‖ − 1)·w/‖w‖.
+    weight = torch.tensor([3.0, 4.0], dtype=torch.float64, requires_grad=True)
+    real, fake = torch.randn(5, 2, dtype=torch.float64), torch.randn(5, 2, dtype=torch.float64)
+    penalty = gradient_penalty(lambda x: x @ weight, real, fake)
+    (gradient,) = torch.autograd.grad(penalty, weight)
+    expected = 2 * (5 - 1) * torch.tensor([3.0, 4.0], dtype=torch.float64) / 5
+    assert torch.allclose(gradient, expected, rtol=1e-12, atol=0)
+
+
 def test_each_sample_gets_its_own_interpolation_coefficient():
     seen = []
 

@@ -78,7 +78,15 @@ def test_inverting_the_generators_own_images_recovers_them():
     assert torch.allclose(result.distances.diagonal(dim1=1, dim2=2), torch.zeros(2, 3))
     # the codes were optimised, the generator was not
     assert not any(p.requires_grad for p in generator.parameters())
-    assert result.agree(float("inf")).all() and not result.agree(-1.0).any()
+    between = (result.codes[:, :, None] - result.codes[:, None]).norm(dim=3)
+    assert torch.allclose(result.distances, between, rtol=1e-5, atol=1e-6)
+    # agree(tolerance): the farthest pair of starts of an image is within the tolerance
+    farthest = result.distances.flatten(1).max(dim=1).values
+    assert (farthest > 0).all() and farthest[0] != farthest[1]
+    assert result.agree(float(farthest.max())).all()  # the farthest pair on the edge counts
+    assert not result.agree(float(farthest.min()) * (1 - 1e-4)).any()  # a hair less: none
+    between_the_two = float(farthest.mean())
+    assert result.agree(between_the_two).tolist() == (farthest <= between_the_two).tolist()
 
 
 def test_inversion_is_batched_and_each_start_is_independent():
@@ -113,6 +121,19 @@ def test_path_energy_by_hand_on_an_identity_generator():
     assert image_energy.item() == pytest.approx(2.0)
 
 
+def trapezoid_energies(generator, path, x_a, x_b) -> tuple[float, float]:
+    """(U, image energy) of a path, written out segment by segment in float64."""
+    with torch.no_grad():
+        images = generator(path).double()
+    x_a, x_b, path = x_a.double(), x_b.double(), path.double()
+    f = [float((g - x_a).pow(2).sum() + (g - x_b).pow(2).sum()) for g in images]
+    u = image_energy = 0.0
+    for k in range(len(path) - 1):
+        u += 0.5 * (f[k] + f[k + 1]) * float((path[k + 1] - path[k]).norm())
+        image_energy += float((images[k + 1] - images[k]).pow(2).sum())
+    return u, image_energy
+
+
 def test_the_optimised_path_keeps_its_ends_and_never_beats_itself_backwards():
     from minimaxlab.latent.paths import least_change_path
 
@@ -125,7 +146,25 @@ def test_the_optimised_path_keeps_its_ends_and_never_beats_itself_backwards():
     assert torch.equal(result.optimised[0], z_a) and torch.equal(result.optimised[-1], z_b)
     assert result.optimised.shape == result.straight.shape == (8, 4)
     assert result.optimised_u < result.straight_u  # a curved G: the straight line is not best
+    t = torch.linspace(0, 1, 8)[:, None]
+    assert torch.allclose(result.straight, z_a + t * (z_b - z_a), atol=1e-6)
+    # The reported numbers are those of the returned paths, recomputed here independently.
+    for path, reported_u, reported_image_energy in (
+        (result.straight, result.straight_u, result.straight_image_energy),
+        (result.optimised, result.optimised_u, result.optimised_image_energy),
+    ):
+        u, image_energy = trapezoid_energies(generator, path, x_a, x_b)
+        assert reported_u == pytest.approx(u, rel=1e-5)
+        assert reported_image_energy == pytest.approx(image_energy, rel=1e-5)
+    # One wild Adam step (each coordinate moves by about lr = 10) makes the path far longer:
+    # the result must be the straight line again, with the straight line's U, not the step's.
     few = least_change_path(generator, z_a, z_b, x_a, x_b, points=8, steps=1, lr=10.0)
-    assert few.optimised_u <= few.straight_u  # even a wild step cannot make it worse
+    wild = few.straight.clone()
+    wild[1:-1] += 10.0
+    assert trapezoid_energies(generator, wild, x_a, x_b)[0] > 10 * few.straight_u
+    assert torch.equal(few.optimised, few.straight)
+    assert few.optimised_u == few.straight_u
+    u, _ = trapezoid_energies(generator, few.optimised, x_a, x_b)
+    assert few.optimised_u == pytest.approx(u, rel=1e-5) and few.optimised_u <= few.straight_u
     with pytest.raises(MinimaxlabError, match="--points must be at least 3"):
         least_change_path(generator, z_a, z_b, x_a, x_b, points=2)

@@ -1,24 +1,29 @@
 """Sample-quality metrics on feature vectors, against references and hand-worked cases."""
 
 import contextlib
+import inspect
 import math
 
 import numpy as np
 import pytest
 import scipy.linalg
 import torch
+import torch.nn.functional as F
+from torch import nn
 
 from minimaxlab.errors import MinimaxlabError
 from minimaxlab.metrics.images import (
     class_histogram,
     compare_features,
     density_coverage,
+    euclidean_distances,
     frechet_distance,
     frechet_distance_from_stats,
     kernel_distance,
     kl_to_uniform,
     precision_recall,
 )
+from minimaxlab.models.classifiers import FeatureClassifier
 
 
 def gaussian(n: int, d: int, seed: int, shift: float = 0.0, scale: float = 1.0) -> torch.Tensor:
@@ -147,21 +152,22 @@ def test_precision_and_recall_by_hand():
     # Fake radii: 0.5 → 0.25 (to 0.75), 0.75 → 0.25, 5 → 0.5 (to 5.5), 5.5 → 0.5.
     # Precision: 0.5 and 0.75 lie within 1 of a real point; 5 and 5.5 are 2 and 2.5 from 3,
     #   outside every real ball → 2 / 4.
-    # Recall: real 1 is 0.25 from fake 0.75, exactly on that ball's edge (≤ counts); real 0 is
-    #   0.5 from the nearest fake (radius 0.25), 2 is 1.25 from 0.75, 3 is 2 from 5 (radius
-    #   0.5) → 1 / 4.
-    assert precision_recall(REAL, FAKE, k=1) == (0.5, 0.25)
+    # Recall: real 1 is 0.25 from fake 0.75, exactly on that ball's edge, which is outside (the
+    #   test is strict, as in prdc); real 0 is 0.5 from the nearest fake (radius 0.25), 2 is 1.25
+    #   from 0.75, 3 is 2 from 5 (radius 0.5) → 0 / 4.
+    assert precision_recall(REAL, FAKE, k=1) == (0.5, 0.0)
 
 
 def test_density_and_coverage_by_hand():
     # k = 2. Real radii (distance to the second-nearest other real point): 0 → 2 (to 2),
     # 1 → 1 (0 and 2 are both 1 away), 2 → 1, 3 → 2 (to 1).
-    # Real balls holding each fake: 0.5 is in 0's (0.5 ≤ 2) and 1's (0.5 ≤ 1): 2 balls;
-    #   0.75 likewise (0.75 ≤ 2, 0.25 ≤ 1): 2; 5 is in 3's (2 ≤ 2, on the edge): 1; 5.5: 0.
-    # Density = (2 + 2 + 1 + 0) / (k · M) = 5 / (2 · 4) = 0.625.
-    # Coverage: real 0 holds 0.5, 1 holds 0.75, 3 holds 5; real 2 (radius 1) is 1.25 from
-    #   the nearest fake → 3 / 4.
-    assert density_coverage(REAL, FAKE, k=2) == (0.625, 0.75)
+    # Real balls holding each fake: 0.5 is in 0's (0.5 < 2) and 1's (0.5 < 1): 2 balls;
+    #   0.75 likewise (0.75 < 2, 0.25 < 1): 2; 5 is 2 from real 3, exactly on the edge of its
+    #   ball of radius 2, so outside (strict, as in prdc): 0; 5.5: 0.
+    # Density = (2 + 2 + 0 + 0) / (k · M) = 4 / (2 · 4) = 0.5.
+    # Coverage: real 0 holds 0.5, 1 holds 0.75; real 3's nearest fake is on its edge; real 2
+    #   (radius 1) is 1.25 from the nearest fake → 2 / 4.
+    assert density_coverage(REAL, FAKE, k=2) == (0.5, 0.5)
 
 
 def test_hand_worked_case_in_two_dimensions():
@@ -213,6 +219,159 @@ def test_chunking_does_not_change_the_results():
     # 7 does not divide 150 or 130, so the last chunk is a short one.
     assert precision_recall(real, fake, chunk_size=7) == precision_recall(real, fake)
     assert density_coverage(real, fake, chunk_size=7) == density_coverage(real, fake)
+
+
+# --- ... against the reference formula, on ties and points on the boundary ---------------------
+
+
+def test_distances_are_exact_and_a_samples_own_is_zero():
+    x = gaussian(300, 7, seed=1)  # > 25 rows: where cdist's matrix-product mode would start
+    distances = euclidean_distances(x, x)
+    assert torch.equal(distances.diagonal(), torch.zeros(300, dtype=torch.float64))
+    explicit = (x[:, None] - x[None]).pow(2).sum(2).sqrt()
+    assert torch.allclose(distances, explicit, rtol=1e-15, atol=0)
+
+
+def reference_prdc(real: np.ndarray, fake: np.ndarray, k: int, strict: bool = True) -> dict:
+    """prdc's formulas (clovaai/generative-evaluation-prdc, prdc.py) on distances from explicit
+    differences; ``strict=False`` is the ≤ variant the lab used before."""
+
+    def distances(a, b):
+        return np.sqrt(((a[:, None, :] - b[None]) ** 2).sum(axis=2))
+
+    def inside(d, radii):
+        return d < radii if strict else d <= radii
+
+    real_radii = np.sort(distances(real, real), axis=1)[:, k]  # column 0: the sample itself
+    fake_radii = np.sort(distances(fake, fake), axis=1)[:, k]
+    real_fake = distances(real, fake)  # real rows × fake columns, as in prdc
+    return {
+        "precision": inside(real_fake, real_radii[:, None]).any(axis=0).mean(),
+        "recall": inside(real_fake, fake_radii[None, :]).any(axis=1).mean(),
+        "density": inside(real_fake, real_radii[:, None]).sum(axis=0).mean() / k,
+        "coverage": inside(real_fake.min(axis=1), real_radii).mean(),
+    }
+
+
+def lab_prdc(real: torch.Tensor, fake: torch.Tensor, k: int) -> dict:
+    precision, recall = precision_recall(real, fake, k=k, chunk_size=16)
+    density, coverage = density_coverage(real, fake, k=k, chunk_size=16)
+    return {"precision": precision, "recall": recall, "density": density, "coverage": coverage}
+
+
+def integer_points(n: int, seed: int, high: int = 4) -> torch.Tensor:
+    """Points of a small integer grid in 3-D: repeated points, equal distances everywhere, and
+    fakes exactly on the edge of balls; every distance is exact in both computations."""
+    generator = torch.Generator().manual_seed(seed)
+    return torch.randint(high, (n, 3), generator=generator).double()
+
+
+@pytest.mark.parametrize("k", [1, 2, 3, 5])
+def test_nearest_neighbour_metrics_match_the_reference_on_ties_and_edges(k):
+    real, fake = integer_points(60, seed=1), integer_points(50, seed=2)
+    expected = reference_prdc(real.numpy(), fake.numpy(), k)
+    assert lab_prdc(real, fake, k) == pytest.approx(expected, rel=1e-15, abs=0)
+    # The data has points exactly on an edge: the ≤ rule would give other numbers.
+    assert reference_prdc(real.numpy(), fake.numpy(), k, strict=False) != expected
+
+
+def test_nearest_neighbour_metrics_match_the_reference_on_continuous_features():
+    real, fake = gaussian(200, 6, seed=1), gaussian(150, 6, seed=2, shift=0.3)
+    for k in (3, 5):
+        expected = reference_prdc(real.numpy(), fake.numpy(), k)
+        assert lab_prdc(real, fake, k) == pytest.approx(expected, rel=1e-12)
+
+
+def test_the_default_k_is_3_for_precision_recall_and_5_for_density_coverage():
+    real, fake = integer_points(60, seed=1), integer_points(50, seed=2)
+    assert inspect.signature(precision_recall).parameters["k"].default == 3
+    assert inspect.signature(density_coverage).parameters["k"].default == 5
+    assert precision_recall(real, fake) == precision_recall(real, fake, k=3)
+    assert density_coverage(real, fake) == density_coverage(real, fake, k=5)
+    results = compare_features(real, fake, generator=torch.Generator().manual_seed(0))
+    three, five = (
+        reference_prdc(real.numpy(), fake.numpy(), 3),
+        reference_prdc(real.numpy(), fake.numpy(), 5),
+    )
+    assert (results["precision"], results["recall"]) == (three["precision"], three["recall"])
+    assert (results["density"], results["coverage"]) == (five["density"], five["coverage"])
+    assert three != reference_prdc(real.numpy(), fake.numpy(), 2)  # k really matters here
+
+
+# --- ... and against the field's own packages, on the same features ----------------------------
+
+
+class LabFeatures(nn.Module):
+    """The lab's feature extractor (FeatureClassifier.features) in the form torchmetrics takes
+    as ``feature=``; float64 output, so both sides compute on the very same numbers."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        torch.manual_seed(0)
+        self.classifier = FeatureClassifier(feature_dim=8).eval()
+        self.num_features = 8  # spares torchmetrics its probe with a dummy image
+
+    @torch.no_grad()
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        return self.classifier.features(images).double()
+
+
+@pytest.fixture(scope="module")
+def image_features():
+    """(feature module, real images, fake images, real features, fake features)."""
+    extractor = LabFeatures()
+    generator = torch.Generator().manual_seed(0)
+    real = torch.rand(300, 1, 28, 28, generator=generator) * 2 - 1
+    noise = torch.rand(300, 1, 28, 28, generator=generator) * 2 - 1
+    fake = F.avg_pool2d(noise, 3, stride=1, padding=1)  # smoothed noise: the features differ
+    return extractor, real, fake, extractor(real), extractor(fake)
+
+
+def test_frechet_distance_matches_torchmetrics_with_the_lab_feature_module(image_features):
+    fid_module = pytest.importorskip("torchmetrics.image.fid")
+    extractor, real, fake, real_features, fake_features = image_features
+    fid = fid_module.FrechetInceptionDistance(feature=extractor)
+    fid.update(real, real=True)
+    fid.update(fake, real=False)
+    expected = float(fid.compute())
+    assert expected > 1e-3  # the two sets differ
+    assert frechet_distance(real_features, fake_features) == pytest.approx(expected, rel=1e-6)
+
+
+@pytest.mark.filterwarnings("ignore:Metric `Kernel Inception Distance` will save")
+def test_kernel_distance_matches_torchmetrics_on_the_same_subsets(image_features):
+    kid_module = pytest.importorskip("torchmetrics.image.kid")
+    extractor, real, fake, real_features, fake_features = image_features
+    kid = kid_module.KernelInceptionDistance(feature=extractor, subsets=10, subset_size=200)
+    kid.update(real, real=True)
+    kid.update(fake, real=False)
+    # torchmetrics draws each subset with torch.randperm from the global generator, real rows
+    # first, then fake: the lab's draws from a generator with the same seed are the same rows.
+    torch.manual_seed(7)
+    expected_mean, expected_std = (float(v) for v in kid.compute())
+    mean, std = kernel_distance(
+        real_features,
+        fake_features,
+        subsets=10,
+        subset_size=200,
+        generator=torch.Generator().manual_seed(7),
+    )
+    assert expected_mean > 5 * expected_std > 0
+    assert mean == pytest.approx(expected_mean, rel=1e-9)
+    assert std == pytest.approx(expected_std, rel=1e-9)
+
+
+@pytest.mark.parametrize("k", [3, 5])
+def test_nearest_neighbour_metrics_match_prdc(image_features, k, capsys):
+    prdc = pytest.importorskip("prdc")
+    _, _, _, real_features, fake_features = image_features
+    for real, fake in (
+        (real_features, fake_features),
+        (integer_points(60, seed=1), integer_points(50, seed=2)),  # ties and edges
+    ):
+        expected = prdc.compute_prdc(real.numpy(), fake.numpy(), nearest_k=k)
+        assert lab_prdc(real, fake, k) == pytest.approx(expected, rel=1e-12)
+    capsys.readouterr()  # prdc prints the sample counts
 
 
 # --- Class balance ------------------------------------------------------------------------------

@@ -1,9 +1,13 @@
+import numpy as np
+import pytest
+import scipy.stats
 import torch
 
-from minimaxlab.data.toy2d import toy_distribution
+from minimaxlab.data.toy2d import ToyDistribution, toy_distribution
 from minimaxlab.metrics.toy import energy_distance, evaluate_points, mode_statistics
 
 RING = toy_distribution("ring8")  # σ 0.02: high quality within 0.06 of a centre
+GRID = toy_distribution("grid25")  # σ 0.05, centres on the even integers of [−4, 4]²
 
 
 def test_points_on_every_mode_cover_all_and_are_all_high_quality():
@@ -46,7 +50,9 @@ def test_energy_distance_is_near_zero_for_one_distribution_and_grows_with_a_shif
     x, y = torch.randn(800, 2, generator=g), torch.randn(800, 2, generator=g)
     same = energy_distance(x, y)
     shifted = energy_distance(x, y + torch.tensor([1.0, 0.0]))
-    assert abs(same) < 0.01 and shifted > 0.3
+    # The V-statistic of one distribution is E‖X−X'‖(1/n + 1/m) = 2√π / 800 ≈ 0.0044 above
+    # zero on average (N(0, I) in 2-D): near zero, never below it.
+    assert 0 <= same < 0.02 and shifted > 0.3
     # against the closed form for two point masses: 2|a−b| − 0 − 0
     a, b = torch.zeros(5, 2), torch.full((5, 2), 3.0)
     assert abs(energy_distance(a, b) - 2 * 3 * 2**0.5) < 1e-9
@@ -56,3 +62,104 @@ def test_evaluate_points_adds_the_energy_distance():
     g = torch.Generator().manual_seed(1)
     result = evaluate_points(RING.sample(500, g), RING, RING.sample(500, g))
     assert result["modes_covered"] == 8 and abs(result["energy_distance"]) < 0.02
+
+
+# --- the 3σ rule against its reference formula, in float64 --------------------------------------
+
+
+def reference_mode_statistics(points: np.ndarray, centres: np.ndarray, sigma: float) -> dict:
+    """The rule written out in numpy float64: nearest centre (the first on a tie), high quality
+    at distance ≤ 3σ, a mode covered by ≥ 1% of all samples."""
+    distances = np.sqrt(((points[:, None, :] - centres[None]) ** 2).sum(axis=2))
+    nearest = distances.argmin(axis=1)
+    high_quality = distances.min(axis=1) <= 3 * sigma
+    per_mode = np.bincount(nearest[high_quality], minlength=len(centres))
+    return {
+        "modes_covered": int((per_mode >= 0.01 * len(points)).sum()),
+        "n_modes": len(centres),
+        "high_quality_fraction": float(high_quality.mean()),
+        "high_quality_per_mode": per_mode.tolist(),
+    }
+
+
+def test_the_3_sigma_rule_runs_in_float64_on_the_boundary():
+    # 3σ = 3 · 0.05 = 0.15000000000000002 in float64. At the centre (0, 0):
+    # 0.15 in float32 is 0.15000000596…, outside; in float32 arithmetic, where 3σ rounds to the
+    # same float32, it would count as inside.
+    assert mode_statistics(torch.tensor([[0.15, 0.0]]), GRID)["high_quality_fraction"] == 0.0
+    on_the_edge = torch.tensor([[3 * GRID.sigma, 0.0]], dtype=torch.float64)  # exactly 3σ
+    just_outside = torch.nextafter(on_the_edge, torch.ones_like(on_the_edge))
+    assert mode_statistics(on_the_edge, GRID)["high_quality_fraction"] == 1.0
+    assert mode_statistics(just_outside, GRID)["high_quality_fraction"] == 0.0
+
+
+def test_mode_statistics_match_the_reference_on_boundary_points_and_ties():
+    g = torch.Generator().manual_seed(3)
+    modes = torch.randint(GRID.n_modes, (400,), generator=g)
+    angles = 2 * torch.pi * torch.rand(400, generator=g)
+    # distances within float32 round-off of 3σ, either side
+    radius = 3 * GRID.sigma * (1 + 1e-7 * torch.randn(400, generator=g, dtype=torch.float64))
+    offsets = radius[:, None] * torch.stack((angles.cos(), angles.sin()), 1).double()
+    points = (GRID.centres[modes].double() + offsets).float()  # samples arrive as float32
+    expected = reference_mode_statistics(
+        points.double().numpy(), GRID.centres.double().numpy(), 0.05
+    )
+    assert mode_statistics(points, GRID) == expected
+    in_float32 = GRID.distances_to_modes(points).min(dim=1).values <= 3 * GRID.sigma
+    assert int(in_float32.sum()) != sum(expected["high_quality_per_mode"])  # the data can tell
+
+    # Two overlapping modes: (1, 0) is 1 from both, and goes to the first, as argmin does.
+    pair = ToyDistribution("pair", 1.0, torch.tensor([[0.0, 0.0], [2.0, 0.0]]))
+    points = torch.tensor([[1.0, 0.0], [1.0, 0.0], [1.5, 0.0], [3.0, 0.0], [5.0, 0.0]])
+    expected = reference_mode_statistics(
+        points.double().numpy(), pair.centres.double().numpy(), 1.0
+    )
+    # the tie twice to mode 0; 1.5, 3 and 5 (3σ from (2, 0), on the edge) to mode 1
+    assert expected["high_quality_per_mode"] == [2, 3]
+    assert mode_statistics(points, pair) == expected
+
+
+# --- the energy distance against its reference formulas -----------------------------------------
+
+
+def reference_energy_distance(x: np.ndarray, y: np.ndarray) -> float:
+    """2E‖X−Y‖ − E‖X−X'‖ − E‖Y−Y'‖ over all pairs (the V-statistic, as dcor computes it), from
+    explicit differences."""
+
+    def mean_distance(a, b):
+        return np.sqrt(((a[:, None, :] - b[None]) ** 2).sum(axis=2)).mean()
+
+    return 2 * mean_distance(x, y) - mean_distance(x, x) - mean_distance(y, y)
+
+
+def test_energy_distance_matches_the_reference_on_data_with_ties():
+    g = torch.Generator().manual_seed(4)
+    # integer points in a 4×4 patch: many repeated points and many equal distances
+    x = torch.randint(4, (300, 2), generator=g).float()
+    y = torch.randint(5, (200, 2), generator=g).float()
+    expected = reference_energy_distance(x.double().numpy(), y.double().numpy())
+    assert expected > 0.01
+    assert energy_distance(x, y) == pytest.approx(expected, rel=1e-12)
+    x, y = torch.randn(300, 3, generator=g), torch.randn(250, 3, generator=g) + 0.1
+    expected = reference_energy_distance(x.double().numpy(), y.double().numpy())
+    assert energy_distance(x, y) == pytest.approx(expected, rel=1e-12)
+
+
+def test_energy_distance_in_one_dimension_is_scipys_squared():
+    # scipy.stats.energy_distance is the square root of the same V-statistic.
+    g = torch.Generator().manual_seed(5)
+    u, v = torch.randn(400, generator=g), 0.5 + 2 * torch.randn(300, generator=g)
+    expected = scipy.stats.energy_distance(u.double().numpy(), v.double().numpy()) ** 2
+    assert energy_distance(u[:, None], v[:, None]) == pytest.approx(expected, rel=1e-9)
+
+
+def test_energy_distance_is_exactly_zero_for_the_same_points_and_never_negative():
+    g = torch.Generator().manual_seed(6)
+    x = torch.randn(500, 2, generator=g)  # > 25 rows: where cdist's matrix-product mode starts
+    assert energy_distance(x, x) == 0.0
+    assert 0 <= energy_distance(x, x.flip(0)) < 1e-12  # the same points in another order
+    for seed in range(20):  # samples of one distribution, the case where a U-statistic dips < 0
+        g = torch.Generator().manual_seed(seed)
+        assert (
+            energy_distance(torch.randn(30, 2, generator=g), torch.randn(30, 2, generator=g)) >= 0
+        )

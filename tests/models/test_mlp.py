@@ -8,6 +8,22 @@ def linear_shapes(model):
     return [(m.in_features, m.out_features) for m in model.modules() if isinstance(m, nn.Linear)]
 
 
+def trainable(model: nn.Module) -> int:
+    return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+
+def test_parameter_counts_of_the_sheets_networks():
+    # G: (100·128 + 128) + (128·256 + 256) + (256·512 + 512) + (512·1024 + 1024)
+    #    + (1024·784 + 784) = 12,928 + 33,024 + 131,584 + 525,312 + 803,600
+    assert trainable(MLPGenerator()) == 1_506_448
+    # D: (784·512 + 512) + (512·256 + 256) + (256 + 1) = 401,920 + 131,328 + 257
+    assert trainable(MLPDiscriminator()) == 533_505
+    # The convolutional option: Linear(100→1024) 103,424, BN 2,048, Linear(1024→6272)
+    # 6,428,800, BN 12,544, ConvT(128→64, 4×4) 131,136, BN 128, ConvT(64→32, 4×4) 32,800,
+    # BN 64, Conv(32→1, 3×3) 289.
+    assert trainable(ConvGenerator()) == 6_711_233
+
+
 def test_mlp_generator_and_discriminator_follow_the_sheet():
     generator, discriminator = MLPGenerator(), MLPDiscriminator()
     assert linear_shapes(generator) == [

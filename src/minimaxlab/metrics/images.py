@@ -174,11 +174,12 @@ def kernel_distance(
 # --- Nearest-neighbour metrics ------------------------------------------------------------------
 
 
-def _distances(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+def euclidean_distances(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     """Euclidean distances between the rows of ``a`` and ``b``.
 
     The direct formula rather than ‖a‖² + ‖b‖² − 2aᵀb: each distance is then accurate, does not
-    depend on which block it is computed in, and a sample's distance to itself is exactly 0.
+    depend on which block it is computed in, equal differences give equal distances (ties stay
+    ties), and a sample's distance to itself is exactly 0.
     """
     return torch.cdist(a, b, compute_mode="donot_use_mm_for_euclid_dist")
 
@@ -187,7 +188,7 @@ def _knn_radii(x: torch.Tensor, k: int, chunk_size: int) -> torch.Tensor:
     """Each row's distance to its k-th nearest neighbour among the other rows of ``x``."""
     radii = [
         # k + 1: the smallest distance in each row is the sample's own 0.
-        _distances(block, x).kthvalue(k + 1, dim=1).values
+        euclidean_distances(block, x).kthvalue(k + 1, dim=1).values
         for block in x.split(chunk_size)
     ]
     return torch.cat(radii)
@@ -200,8 +201,10 @@ def precision_recall(
 
     Each sample gets a ball whose radius is the distance to its k-th nearest neighbour in its own
     set. Precision is the fraction of fake samples inside at least one real ball (fidelity);
-    recall is the fraction of real samples inside at least one fake ball (diversity). Distances
-    are computed ``chunk_size`` rows at a time, so memory grows with chunk_size × N, not N².
+    recall is the fraction of real samples inside at least one fake ball (diversity). "Inside"
+    is strict (distance < radius), as in the reference code (clovaai/generative-evaluation-prdc),
+    so a point exactly on a ball's edge is outside it. Distances are computed ``chunk_size`` rows
+    at a time, so memory grows with chunk_size × N, not N².
     """
     real, fake = _pair(real, fake)
     _check_k(k, chunk_size)
@@ -214,9 +217,9 @@ def precision_recall(
     for block, block_radii in zip(
         fake.split(chunk_size), fake_radii.split(chunk_size), strict=True
     ):
-        distances = _distances(block, real)  # block rows × real rows
-        fake_in_real_ball.append((distances <= real_radii).any(dim=1))
-        real_in_fake_ball |= (distances <= block_radii[:, None]).any(dim=0)
+        distances = euclidean_distances(block, real)  # block rows × real rows
+        fake_in_real_ball.append((distances < real_radii).any(dim=1))
+        real_in_fake_ball |= (distances < block_radii[:, None]).any(dim=0)
     precision = torch.cat(fake_in_real_ball).double().mean()
     return float(precision), float(real_in_fake_ball.double().mean())
 
@@ -227,9 +230,10 @@ def density_coverage(
     """Density and coverage (Naeem et al. 2020), both from balls around the real samples only.
 
     Each real sample's radius is the distance to its k-th nearest real neighbour.
-    Density = (1 / kM) Σ_j Σ_i 1[‖f_j − r_i‖ ≤ radius_i] over the M fakes: about 1 when the fakes
+    Density = (1 / kM) Σ_j Σ_i 1[‖f_j − r_i‖ < radius_i] over the M fakes: about 1 when the fakes
     follow the real distribution, above 1 when they crowd into dense regions. Coverage is the
-    fraction of real samples whose ball holds at least one fake.
+    fraction of real samples whose ball holds at least one fake. Strict ``<`` at the radius, as
+    in the reference code (clovaai/generative-evaluation-prdc).
     """
     real, fake = _pair(real, fake)
     _check_k(k, chunk_size)
@@ -239,7 +243,7 @@ def density_coverage(
     ball_hits = 0  # (fake, real ball containing it) pairs: an exact integer whatever the chunks
     covered = torch.zeros(real.shape[0], dtype=torch.bool, device=real.device)
     for block in fake.split(chunk_size):
-        inside = _distances(block, real) <= real_radii  # block rows × real rows
+        inside = euclidean_distances(block, real) < real_radii  # block rows × real rows
         ball_hits += int(inside.sum())
         covered |= inside.any(dim=0)
     density = ball_hits / (k * fake.shape[0])

@@ -8,6 +8,7 @@ from typing import Any
 import torch
 
 from minimaxlab.data.toy2d import ToyDistribution
+from minimaxlab.metrics.images import euclidean_distances
 from minimaxlab.reproducibility import derived_seed
 
 QUALITY_SIGMAS = 3.0  # a sample is high quality within 3σ of its nearest mode
@@ -18,9 +19,10 @@ def mode_statistics(samples: torch.Tensor, distribution: ToyDistribution) -> dic
     """Modes covered and the high-quality fraction of ``samples`` (n×2).
 
     A sample is high quality when it lies within 3σ of its nearest mode; a mode is covered
-    when at least 1% of all samples are high-quality samples nearest to it.
+    when at least 1% of all samples are high-quality samples nearest to it. Distances and the
+    3σ test run in float64, so a point's verdict does not depend on float32 round-off.
     """
-    distances = distribution.distances_to_modes(samples.float())
+    distances = distribution.distances_to_modes(samples.double())
     nearest_distance, nearest = distances.min(dim=1)
     high_quality = nearest_distance <= QUALITY_SIGMAS * distribution.sigma
     per_mode = torch.bincount(nearest[high_quality], minlength=distribution.n_modes)
@@ -29,26 +31,31 @@ def mode_statistics(samples: torch.Tensor, distribution: ToyDistribution) -> dic
     return {
         "modes_covered": int(covered.sum()),
         "n_modes": distribution.n_modes,
-        "high_quality_fraction": float(high_quality.float().mean()) if n else 0.0,
+        "high_quality_fraction": float(high_quality.double().mean()) if n else 0.0,
         "high_quality_per_mode": per_mode.tolist(),
     }
 
 
 def _distance_sum(x: torch.Tensor, y: torch.Tensor, chunk: int = 2048) -> torch.Tensor:
-    """Σ‖x_i − y_j‖ over all pairs, a block of rows at a time to bound memory."""
-    return sum(torch.cdist(x[i : i + chunk], y).sum() for i in range(0, x.shape[0], chunk))
+    """Σ‖x_i − y_j‖ over all pairs, exact distances (a point's own is 0), a block of rows at a
+    time to bound memory."""
+    return sum(euclidean_distances(x[i : i + chunk], y).sum() for i in range(0, x.shape[0], chunk))
 
 
 def energy_distance(x: torch.Tensor, y: torch.Tensor) -> float:
-    """The energy distance 2E‖X−Y‖ − E‖X−X'‖ − E‖Y−Y'‖ (Székely & Rizzo), ≥ 0 and 0 only
-    when the distributions are equal; no kernel or bandwidth to choose. The within-sample
-    means leave out the zero diagonal (the unbiased U-statistic form)."""
+    """The energy distance 2E‖X−Y‖ − E‖X−X'‖ − E‖Y−Y'‖ (Székely & Rizzo 2013), no kernel or
+    bandwidth to choose: ≥ 0 for any two samples, and 0 when they are the same points.
+
+    The V-statistic (dcor's and scipy's estimator): each mean runs over all pairs, a point's own
+    distance (exactly 0) included. The U-statistic, which leaves the diagonal out, is unbiased
+    but goes negative when the samples are alike (−2E‖X−X'‖/n for y = x)."""
     x, y = x.double(), y.double()
     n, m = x.shape[0], y.shape[0]
     between = _distance_sum(x, y) / (n * m)
-    within_x = _distance_sum(x, x) / (n * (n - 1))
-    within_y = _distance_sum(y, y) / (m * (m - 1))
-    return float(2 * between - within_x - within_y)
+    within_x = _distance_sum(x, x) / (n * n)
+    within_y = _distance_sum(y, y) / (m * m)
+    # ≥ 0 in exact arithmetic; only round-off could take it a hair below, when x ≈ y.
+    return max(float(2 * between - within_x - within_y), 0.0)
 
 
 def evaluate_points(
