@@ -119,3 +119,17 @@ def test_records_past_the_checkpoint_are_forgotten_on_resume(tmp_path):
     run.log_metrics({"step": 99, "setting": "b", "loss": 1.0})  # another setting's: kept
     make_loop(run, key="a").restore()
     assert [(r["setting"], r["step"]) for r in run.metrics()][-2:] == [("a", 12), ("b", 99)]
+
+
+def test_a_number_only_some_steps_return_is_averaged_over_those_steps(tmp_path):
+    run = Run.create("t", tmp_path / "run")
+    model = nn.Linear(1, 1)
+
+    def step(i: int) -> dict[str, torch.Tensor]:
+        # a measurement at the last step of each epoch of 3 steps, beside a per-step number
+        measured = {"measured": torch.tensor(10.0 * i)} if i % 3 == 2 else {}
+        return {"per_step": torch.tensor(float(i)), **measured}
+
+    schedule = Schedule(steps=6, log_every=3, steps_per_epoch=3)
+    history = TrainingLoop(run, TrainingState({"model": model}), step, schedule).train()
+    assert [(r["per_step"], r["measured"]) for r in history] == [(1.0, 20.0), (4.0, 50.0)]

@@ -7,7 +7,9 @@ The caller supplies ``step(i) -> {name: 0-d tensor}``: one update, given the glo
 
 - sums the returned tensors on the device and reads them back once per record (every
   ``log_every`` steps: one device sync), writing ``{"step", "epoch"?, "setting"?, means…}`` to
-  ``metrics.jsonl`` and to :attr:`TrainingLoop.history`;
+  ``metrics.jsonl`` and to :attr:`TrainingLoop.history`; each mean is over the steps that
+  returned that name, so a number only some steps return (a measurement at an epoch's last
+  step) is recorded as it was returned;
 - stops with :class:`TrainingDiverged` when a mean is nan or inf, before any checkpoint is
   written, so the one on disk is the last finite one;
 - checkpoints its :class:`TrainingState` (models, optimisers, schedulers, generators, global
@@ -77,6 +79,7 @@ class TrainingLoop:
         self.history: list[dict[str, Any]] = []  # every record, resumed ones included
         self.seconds = 0.0  # training time, summed over resumes
         self._sums: dict[str, torch.Tensor] = {}
+        self._counts: dict[str, int] = {}  # steps of the current window that returned each name
         self._count = 0  # steps in the current window
 
     # ---- checkpoints -----------------------------------------------------------------------
@@ -87,7 +90,11 @@ class TrainingLoop:
             "step": self.step,
             "seconds": self.seconds,
             "history": self.history,
-            "window": {"sums": dict(self._sums), "count": self._count},
+            "window": {
+                "sums": dict(self._sums),
+                "counts": dict(self._counts),
+                "count": self._count,
+            },
         }
 
     def save(self) -> None:
@@ -110,7 +117,7 @@ class TrainingLoop:
             )
             device = _device_of(self.state)
             self._sums = {k: v.to(device) for k, v in saved["window"]["sums"].items()}
-            self._count = saved["window"]["count"]
+            self._counts, self._count = saved["window"]["counts"], saved["window"]["count"]
         self.run.drop_metrics(
             lambda r: r.get("setting") == self.key and r.get("step", 0) > self.step
         )
@@ -126,6 +133,7 @@ class TrainingLoop:
             while self.step < schedule.steps:
                 for name, value in self.step_fn(self.step).items():
                     self._sums[name] = self._sums.get(name, 0.0) + value.detach()
+                    self._counts[name] = self._counts.get(name, 0) + 1
                 self._count += 1
                 self.step += 1
                 bar.update(task, advance=1)
@@ -149,7 +157,7 @@ class TrainingLoop:
         """Write the means of the window (one read-back from the device), if it has steps."""
         if self._count == 0:
             return None
-        means = {k: float(v) / self._count for k, v in self._sums.items()}
+        means = {k: float(v) / self._counts[k] for k, v in self._sums.items()}
         check_finite(means, self.step, str(self.run.path / self.checkpoint))
         record: dict[str, Any] = {"step": self.step}
         if self.schedule.steps_per_epoch:
@@ -159,7 +167,7 @@ class TrainingLoop:
         record.update(means)
         self.run.log_metrics(record)
         self.history.append(record)
-        self._sums, self._count = {}, 0
+        self._sums, self._counts, self._count = {}, {}, 0
         return record
 
     def _bar(self) -> Progress:
