@@ -59,3 +59,21 @@ def test_report_renders_an_experiments_tables_and_plots(tmp_path):
     assert 'class="plot"' in html and "scatter · moons" in html
     assert "tables." not in html  # a table is not flattened into summary rows
     assert "Samples" not in html  # no sample grids, so no empty section
+
+
+def test_a_sweeps_epoch_curves_share_an_epoch_axis_and_other_curves_use_steps():
+    from minimaxlab.report.html import curve_axis
+
+    multitask = [  # two settings with different steps per epoch
+        {"step": 3, "epoch": 1.0, "setting": "alone-A", "loss_A/alone": 2.0},
+        {"step": 6, "epoch": 1.0, "setting": "multitask", "loss_A/multitask": 2.1},
+    ]
+    keys = ("loss_A/alone", "loss_A/multitask")
+    assert curve_axis(multitask, keys) == "epoch"
+    one_training = [{"step": 3, "epoch": 1.0, "loss": 2.0}, {"step": 6, "epoch": 2.0, "loss": 1.0}]
+    assert curve_axis(one_training, ("loss",)) == "step"
+    by_steps = [
+        {"step": 3, "setting": "a", "acc/a": 0.5},
+        {"step": 3, "setting": "b", "acc/b": 0.6},
+    ]
+    assert curve_axis(by_steps, ("acc/a", "acc/b")) == "step"

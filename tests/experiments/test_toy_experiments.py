@@ -1,27 +1,13 @@
-"""gan-2d and nce-sampler end to end on tiny sizes, and the `nce` command's output."""
+"""gan-2d end to end on tiny sizes."""
 
 import json
 
 import torch
-from typer.testing import CliRunner
 
-from minimaxlab.cli import app
 from minimaxlab.data.toy2d import PointSet, toy_distribution
 from minimaxlab.gan.points import PointGanModelConfig, Setting, train_point_gan
 from minimaxlab.gan.trainer import GanTrainConfig
 from minimaxlab.launch import run_experiment
-
-TINY_NCE = [
-    "nce.hidden=[16]",
-    "nce.steps=30",
-    "nce.batch_size=64",
-    "nce.bound_samples=4000",
-    "nce.proposal_batch=4000",
-]
-
-
-def invoke(*args):
-    return CliRunner().invoke(app, [str(a) for a in args])
 
 
 def test_a_few_gan_steps_on_tiny_data_train_resume_and_reload(tmp_path):
@@ -80,59 +66,3 @@ def test_gan_2d_runs_every_setting_and_reports_them(tmp_path):
     for metrics in settings.values():
         assert 0 <= metrics["mean_d_real"] <= 1 and 0 <= metrics["high_quality_fraction"] <= 1
     assert "d_steps/g_steps at 2 epochs" in run.report_path.read_text()
-
-
-def test_nce_sampler_compares_with_the_gan_on_each_data_set(tmp_path):
-    run = run_experiment(
-        "nce-sampler",
-        profile="quick",
-        device="cpu",
-        out=tmp_path / "run",
-        progress=False,
-        overrides=[
-            "datasets=[moons,ring8]",
-            "n_train=200",
-            "n_eval=100",
-            *TINY_NCE,
-            "gan.epochs=1",
-            "gan.model.generator_hidden=[8]",
-            "gan.model.discriminator_hidden=[8]",
-            "gan.train.batch_size=50",
-        ],
-    )
-    summary = run.read_summary()
-    rows = summary["tables"]["NCE sampler against GAN"]["rows"]
-    assert [r[:2] for r in rows] == [
-        ["moons", "NCE sampler"],
-        ["moons", "GAN"],
-        ["moons", "real data (floor)"],
-        ["ring8", "NCE sampler"],
-        ["ring8", "GAN"],
-        ["ring8", "real data (floor)"],
-    ]
-    assert 0 < summary["ring8.nce.acceptance_rate"] <= 1
-    assert (run.path / "figures" / "nce_vs_gan.png").is_file()
-    results = json.loads((run.path / "results.json").read_text())
-    assert results["moons"]["nce"]["accepted"] >= 100
-
-
-def test_nce_command_prints_exactly_n_points_and_nothing_else(tmp_path):
-    args = ["nce", "--data", "moons", "--n", 100, "--seed", 3, "--steps", 20, "--device", "cpu"]
-    result = invoke(*args)
-    assert result.exit_code == 0, result.stderr
-    lines = result.stdout.splitlines()
-    assert len(lines) == 100
-    points = [tuple(float(v) for v in line.split(",")) for line in lines]
-    assert all(len(p) == 2 for p in points)
-    assert "acceptance rate" in result.stderr
-
-
-def test_nce_command_bad_input_is_one_line(tmp_path):
-    for args, fragment in (
-        (["--data", "spiral"], "unknown 2-D data set 'spiral'"),
-        (["--n", 0], "--n must be at least 1"),
-        (["--noise", "uniform"], "noise"),
-    ):
-        result = invoke("nce", *args, "--steps", 5)
-        assert result.exit_code == 2, result.output
-        assert len(result.stderr.strip().splitlines()) == 1 and fragment in result.stderr

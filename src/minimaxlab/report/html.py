@@ -209,13 +209,25 @@ def _size(n: int) -> str:
     return f"{n / 1e3:,.1f} kB" if n < 1e6 else f"{n / 1e6:,.1f} MB"
 
 
+def curve_axis(records: list[dict[str, Any]], keys: tuple[str, ...]) -> str:
+    """What a curve group is drawn against: epochs when its lines come from several settings
+    of a sweep trained by epochs (records with a step and an epoch), because settings can take
+    different steps per epoch (multitask's batches of 128 against 64 + 64); else steps."""
+    mine = [r for r in records if any(key in r for key in keys)]
+    settings = {r.get("setting") for r in mine}
+    if len(settings) > 1 and all("step" in r and "epoch" in r for r in mine):
+        return "epoch"
+    return "step"
+
+
 def _curves(run: Run, records: list[dict[str, Any]]) -> list[dict[str, str]]:
     """Plot the known metric groups, and every other numeric metric on its own."""
     curves = []
     for name, keys in curve_groups(records).items():
         path = run.figure_path(f"curves/{name}.png")
-        if plot_curves(records, keys, path, title=CURVE_TITLES.get(name, name)):
-            curves.append({"title": CURVE_TITLES.get(name, name), "src": data_uri(path)})
+        title = CURVE_TITLES.get(name, name)
+        if plot_curves(records, keys, path, x=curve_axis(records, keys), title=title):
+            curves.append({"title": title, "src": data_uri(path)})
     return curves
 
 
