@@ -24,9 +24,9 @@ from pydantic import Field, NonNegativeFloat, NonNegativeInt, PositiveFloat, Pos
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 from torch import nn
 
-from minimaxlab import distributed
 from minimaxlab.config import StrictModel
 from minimaxlab.data.images import ImageSet
+from minimaxlab.distributed import mean_over_processes, process_group
 from minimaxlab.errors import MinimaxlabError
 from minimaxlab.gan.family import GanFamily, GanIteration, LossFamily, Model, RealBatch
 from minimaxlab.gan.losses import make_loss
@@ -184,7 +184,7 @@ class GanTrainer:
 
     def _join_processes(self) -> None:
         """One process per device under torchrun: each takes its shard of every global batch."""
-        group = distributed.process_group()
+        group = process_group()
         self.distributed = group is not None
         self.rank, self.world_size = group or (0, 1)
         self.is_main = self.rank == 0  # only rank 0 writes metrics, figures and checkpoints
@@ -390,7 +390,7 @@ class GanTrainer:
         is nan or inf raises TrainingDiverged before anything is written."""
         if self._window_steps == 0:
             return None
-        window = distributed.mean_over_processes(self._window)  # every process's shard
+        window = mean_over_processes(self._window)  # every process's shard
         now = time.perf_counter()
         means = dict(zip(self._logged, (window / self._window_steps).tolist(), strict=True))
         check_finite(means, self.step, str(self.run.checkpoint_path))
