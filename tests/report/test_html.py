@@ -1,7 +1,11 @@
+"""report.html: one self-contained page per run folder, with the account it is handed."""
+
 import re
 
+import pytest
 import torch
 
+from minimaxlab.errors import MinimaxlabError
 from minimaxlab.plots import save_gif, save_image_grid
 from minimaxlab.report import write_report
 from minimaxlab.runs import Run
@@ -77,3 +81,55 @@ def test_a_sweeps_epoch_curves_share_an_epoch_axis_and_other_curves_use_steps():
         {"step": 3, "setting": "b", "acc/b": 0.6},
     ]
     assert curve_axis(by_steps, ("acc/a", "acc/b")) == "step"
+
+
+def test_the_report_shows_the_account_it_is_handed_and_names_the_experiment_without_one(
+    tmp_path,
+):
+    run = Run.create("x", tmp_path / "run")
+    run.write_config({"experiment": "x"})
+    html = write_report(run, account=["First <paragraph>.", "Second."]).read_text()
+    assert "<p>First &lt;paragraph&gt;.</p>" in html and "<p>Second.</p>" in html
+    assert "<p>A run of x.</p>" in write_report(run).read_text()
+
+
+def test_the_latent_tools_get_sections_of_their_own(tmp_path):
+    run = Run.create("x", tmp_path / "run")
+    run.write_config({"experiment": "x"})
+    save_image_grid(torch.zeros(2, 1, 8, 8), run.figure_path("latent_path/strips.png"), nrow=2)
+    path = {
+        "straight": {"U": 3.5, "image_energy": 2.0},
+        "optimised": {"U": 1.25, "image_energy": 1.0},
+    }
+    inversion = {
+        "per_image": [
+            {"verdict": "agree", "largest_distance_between_starts": 0.1, "errors": [0.5, 0.25]}
+        ]
+    }
+    run.write_summary({"status": "finished", "latent_path": path, "inversion": inversion})
+    html = write_report(run).read_text()
+    assert "Latent space: latent path" in html and "Latent space: inversion" in html
+    row = '<tr><td class="num">optimised</td><td class="num">1.25</td><td class="num">1</td></tr>'
+    assert row in html
+    assert '<td class="num">agree</td>' in html and "0.5, 0.25" in html
+    assert "latent path · strips" in html
+    assert "latent_path.straight" not in html  # a section, not flattened summary rows
+
+
+def test_the_report_links_the_runs_files(entries):
+    run = Run(entries["gan-mnist"].run_dir)
+    html = run.report_path.read_text()
+    links = re.findall(r'<a href="([^"]+)">', html)
+    assert links == ["config.yaml", "metrics.jsonl", "summary.json", "env.json", "checkpoint.pt"]
+    assert all((run.path / link).is_file() for link in links)
+
+
+def test_a_damaged_run_file_is_a_one_line_error(tmp_path):
+    run = Run.create("x", tmp_path / "run")
+    run.config_path.write_text("experiment: [unclosed\n")
+    with pytest.raises(MinimaxlabError, match="cannot read .*config.yaml"):
+        write_report(run)
+    run.write_config({"experiment": "x"})
+    run.env_path.write_text("{not json")
+    with pytest.raises(MinimaxlabError, match="cannot read .*env.json"):
+        write_report(run)
