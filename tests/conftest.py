@@ -1,8 +1,11 @@
-"""Shared fixtures: tiny data made in the test, and a registry that never sees real data."""
+"""Shared fixtures: tiny data made in the test, a registry that never sees real data, and one
+tiny lab for the tests of the lab, the index, the reports and the accounts."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+from typing import Any
 
 import numpy as np
 import pytest
@@ -11,6 +14,7 @@ import torch
 from minimaxlab.data import registry
 from minimaxlab.data.idx import read_idx_bytes, write_idx
 from minimaxlab.data.images import ImageSet, from_arrays
+from minimaxlab.experiments import EXPERIMENTS
 
 
 @pytest.fixture(autouse=True)
@@ -90,3 +94,48 @@ def fake_svhn(tmp_path, monkeypatch):
     spec = registry.MatDataset("svhn", files, (folder.as_uri() + "/",), registry.SVHN.class_names)
     monkeypatch.setitem(registry.MAT_DATASETS, "svhn", spec)
     return folder
+
+
+# One tiny lab for the tests of the lab, its index, the reports and the accounts: every
+# experiment on its smoke profile (configs/*.yaml), one made to fail, dcgan-fashion pointed back
+# at its own data set so that it is skipped for want of it. Run once per session (about 15 s
+# on 2 cores).
+OVERRIDES = {"dcgan-fashion": ["data.name=fashion-mnist"]}
+BROKEN = "wgan-gp"  # made to fail; it shares gan-mnist's account, so no account goes untested
+SKIPPED = "dcgan-fashion"  # fashion-mnist is kept out of reach, as in every test
+NAMES = sorted(EXPERIMENTS)
+FINISHED = sorted(set(NAMES) - {BROKEN, SKIPPED})  # what the tiny lab trains to the end
+
+
+def _broken_run(config: Any, context: Any) -> dict[str, Any]:
+    raise RuntimeError("the discriminator caught fire\nsecond line")
+
+
+@pytest.fixture(scope="session")
+def tiny_lab(tmp_path_factory):
+    """(entries, index path) of run_lab over NAMES, with data kept out of reach as in
+    isolated_data."""
+    from minimaxlab.lab import run_lab
+
+    home = tmp_path_factory.mktemp("lab-cache")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_CACHE_HOME", str(home))
+        patch.delenv("MINIMAXLAB_DATA", raising=False)
+        patch.setattr(registry, "SYSTEM_DATA_DIR", home / "system-datasets")
+        patch.setattr(registry, "_apt_command", lambda: None)
+        patch.setitem(
+            EXPERIMENTS, BROKEN, dataclasses.replace(EXPERIMENTS[BROKEN], run=_broken_run)
+        )
+        return run_lab(
+            profile="smoke",
+            only=NAMES,
+            out=tmp_path_factory.mktemp("lab") / "runs",
+            device="cpu",
+            overrides=OVERRIDES,
+            progress=False,
+        )
+
+
+@pytest.fixture(scope="session")
+def entries(tiny_lab):
+    return {entry.name: entry for entry in tiny_lab[0]}

@@ -86,3 +86,45 @@ def test_summary_and_config_are_readable(tmp_path):
     run.write_summary({"loss": 0.5, "inf": float("inf")})
     assert run.read_config()["seed"] == 1
     assert json.loads(run.summary_path.read_text()) == {"loss": 0.5, "inf": None}
+
+
+def test_damaged_run_files_are_one_line_errors_that_name_them(tmp_path):
+    run = Run.create("x", tmp_path / "run")
+    run.config_path.write_text("experiment: [x\n")
+    with pytest.raises(MinimaxlabError, match=r"cannot read .*config\.yaml \(.*Error\); repair"):
+        run.read_config()
+    run.config_path.write_bytes(b"\xff\xfe\x00")
+    with pytest.raises(MinimaxlabError, match=r"cannot read .*config\.yaml"):
+        run.read_config()
+    run.config_path.write_text("experiment: [x]\n")
+    with pytest.raises(MinimaxlabError, match="is not a minimaxlab config"):
+        run.read_config()
+    for path in (run.env_path, run.summary_path):
+        path.write_text('{"torn": ')
+        with pytest.raises(
+            MinimaxlabError, match=rf"cannot read .*{path.name} \(JSONDecodeError\)"
+        ):
+            run.read_json(path)
+    run.metrics_path.write_bytes(b'{"step": 1}\n\xff\xff\n')
+    with pytest.raises(MinimaxlabError, match=r"cannot read .*metrics\.jsonl"):
+        list(run.metrics())
+    run.metrics_path.write_text('{"step": 1}\n[1, 2]\n{"step": 2}\n')
+    with pytest.raises(MinimaxlabError, match=r"metrics\.jsonl line 2 is not a metrics record"):
+        list(run.metrics())
+
+
+def test_a_line_torn_by_a_kill_stays_skipped_after_a_resume_appends_to_it(tmp_path):
+    run = Run.create("x", tmp_path / "run")
+    run.log_metrics({"step": 1})
+    with open(run.metrics_path, "a") as f:
+        f.write('{"step": 2, "lo')  # killed mid-line; the resumed run appends to it
+    run.log_metrics({"step": 2})
+    run.log_metrics({"step": 3})
+    assert [r["step"] for r in run.metrics()] == [1, 3]
+
+
+def test_the_summary_is_merged_into(tmp_path):
+    run = Run.create("x", tmp_path / "run")
+    run.write_summary({"status": "interrupted", "evaluation": {"n": 10}})
+    run.add_to_summary(status="finished", steps=4)
+    assert run.read_summary() == {"status": "finished", "evaluation": {"n": 10}, "steps": 4}

@@ -330,10 +330,10 @@ def compare(
 @user_errors
 def report(run_dir: Annotated[Path, typer.Argument(help="A run folder.")]) -> None:
     """Write a run's report.html again from its folder."""
-    from minimaxlab.report import write_report
     from minimaxlab.runs import Run
+    from minimaxlab.tools.report import write_run_report
 
-    typer.echo(str(write_report(Run.open(run_dir))))
+    typer.echo(str(write_run_report(Run.open(run_dir))))
 
 
 @app.command()

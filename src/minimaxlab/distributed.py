@@ -31,9 +31,27 @@ def setup(device_spec: str) -> torch.device:
     return device
 
 
+def process_group() -> tuple[int, int] | None:
+    """(this process's rank, the number of processes) in a process group, or None outside one."""
+    if not (dist.is_available() and dist.is_initialized()):
+        return None
+    return dist.get_rank(), dist.get_world_size()
+
+
 def is_main() -> bool:
     """Rank 0, or the only process: the one that writes files."""
-    return not (dist.is_available() and dist.is_initialized()) or dist.get_rank() == 0
+    group = process_group()
+    return group is None or group[0] == 0
+
+
+def mean_over_processes(tensor: torch.Tensor) -> torch.Tensor:
+    """The mean of ``tensor`` over the processes of the group (a copy; ``tensor`` outside one)."""
+    group = process_group()
+    if group is None:
+        return tensor
+    total = tensor.clone()
+    dist.all_reduce(total)
+    return total / group[1]
 
 
 def teardown() -> None:

@@ -5,6 +5,7 @@ links every report."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import time
 import traceback
@@ -12,19 +13,15 @@ import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-from pydantic import BaseModel
 
 from minimaxlab.config import resolve_config
-from minimaxlab.data.config import ImageDataConfig
-from minimaxlab.data.registry import is_available
 from minimaxlab.errors import MinimaxlabError
-from minimaxlab.experiments import EXPERIMENTS, Experiment
+from minimaxlab.experiments import EXPERIMENTS
+from minimaxlab.experiments.base import missing_data
 from minimaxlab.interrupt import TrainingInterrupted
 from minimaxlab.launch import run_experiment
-from minimaxlab.report.index import write_index
-from minimaxlab.runs import DEFAULT_ROOT
+from minimaxlab.report.index import IndexCard, headline_figure, key_numbers, write_index
+from minimaxlab.runs import DEFAULT_ROOT, Run
 
 
 @dataclass
@@ -37,31 +34,6 @@ class LabEntry:
     seconds: float | None = None  # wall time, evaluation included
     run_dir: Path | None = None
     notes: list[str] = field(default_factory=list)  # warnings it raised (e.g. a data fallback)
-
-
-def _image_data_sections(model: BaseModel) -> list[ImageDataConfig]:
-    sections = []
-    for name in type(model).model_fields:
-        value = getattr(model, name)
-        if isinstance(value, ImageDataConfig):
-            sections.append(value)
-        elif isinstance(value, BaseModel):
-            sections += _image_data_sections(value)
-    return sections
-
-
-def missing_data(experiment: Experiment, config: Any) -> str | None:
-    """Why ``config`` cannot run here (its data is missing), or None when it can."""
-    if experiment.missing_data is not None:
-        return experiment.missing_data(config)
-    for section in _image_data_sections(config):
-        names = [section.name, *section.fallbacks]
-        if not any(is_available(name, section.root) for name in names):
-            return (
-                f"needs {' or '.join(names)}, not on this machine "
-                f"(minimaxlab data fetch {section.name})"
-            )
-    return None
 
 
 def select_experiments(only: Sequence[str] = (), skip: Sequence[str] = ()) -> list[str]:
@@ -101,83 +73,112 @@ def run_lab(
     names = select_experiments(only, skip)
     root = Path(out) if out is not None else DEFAULT_ROOT
     root.mkdir(parents=True, exist_ok=True)
-    index = root / "index.html"
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    entries: list[LabEntry] = []
-    started = time.perf_counter()
-
-    def publish() -> None:
-        write_index(entries, index, profile=profile, seconds=time.perf_counter() - started)
-
+    book = _LabBook(root / "index.html", profile, on_entry)
+    launch = functools.partial(
+        run_experiment, profile=profile, seed=seed, device=device, progress=progress
+    )
     for name in names:
-        experiment = EXPERIMENTS[name]
+        entry = book.start(name)
         extra = list((overrides or {}).get(name, ()))
-        entry = LabEntry(name, "running")
-        entries.append(entry)
-        try:
-            config = resolve_config(experiment.config_class, name, profile, extra)
-            entry.reason = missing_data(experiment, config)
-        except MinimaxlabError as err:
-            entry.status, entry.reason = "failed", _one_line(err)
-            publish()
-            _notify(on_entry, entry)
-            continue
-        if entry.reason is not None:
-            entry.status = "skipped"
-            publish()
-            _notify(on_entry, entry)
-            continue
-        _notify(on_entry, entry)
-        folder = root / f"{name}-{stamp}"
-        entry.run_dir = folder
-        clock = time.perf_counter()
-        try:
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always", UserWarning)
-                run_experiment(
-                    name,
-                    profile=profile,
-                    overrides=extra,
-                    seed=seed,
-                    device=device,
-                    out=folder,
-                    progress=progress,
-                )
-            entry.status = "finished"
-        except (TrainingInterrupted, KeyboardInterrupt):
-            entry.status, entry.reason = "interrupted", "stopped by the user; the lab stopped here"
-            entry.seconds = time.perf_counter() - clock
-            publish()
-            raise
-        except Exception as err:  # one experiment's failure must not end the lab
-            entry.status, entry.reason = "failed", _one_line(err)
-            folder.mkdir(parents=True, exist_ok=True)
-            (folder / "error.txt").write_text(traceback.format_exc(), encoding="utf-8")
+        entry.status, entry.reason = _readiness(name, profile, extra)
+        if entry.status == "running":
+            book.notify(entry)
+            _run_entry(
+                entry, root / f"{name}-{stamp}", functools.partial(launch, overrides=extra), book
+            )
+        book.publish(entry)
+    book.publish()
+    return book.entries, book.index
+
+
+@dataclass
+class _LabBook:
+    """The lab's entries so far, written into index.html as each one changes."""
+
+    index: Path
+    profile: str
+    on_entry: Callable[[LabEntry], None] | None
+    entries: list[LabEntry] = field(default_factory=list)
+    started: float = field(default_factory=time.perf_counter)
+
+    def start(self, name: str) -> LabEntry:
+        self.entries.append(LabEntry(name, "running"))
+        return self.entries[-1]
+
+    def notify(self, entry: LabEntry) -> None:
+        if self.on_entry is not None:
+            self.on_entry(entry)
+
+    def publish(self, entry: LabEntry | None = None) -> None:
+        """Rewrite index.html; then tell ``on_entry`` that ``entry`` has ended, if given."""
+        cards = [_card(e) for e in self.entries]
+        seconds = time.perf_counter() - self.started
+        write_index(cards, self.index, profile=self.profile, seconds=seconds)
+        if entry is not None:
+            self.notify(entry)
+
+
+def _readiness(name: str, profile: str, overrides: list[str]) -> tuple[str, str | None]:
+    """("running", None) when the experiment can run here; else "failed" with its config
+    error, or "skipped" with the data it lacks."""
+    experiment = EXPERIMENTS[name]
+    try:
+        config = resolve_config(experiment.config_class, name, profile, overrides)
+        reason = missing_data(experiment, config)
+    except MinimaxlabError as err:
+        return "failed", _one_line(err)
+    return ("running", None) if reason is None else ("skipped", reason)
+
+
+def _run_entry(entry: LabEntry, folder: Path, launch: Callable[..., Run], book: _LabBook) -> None:
+    """Run ``entry``'s experiment into ``folder`` and record how it ended. A failure is
+    recorded (with its traceback in error.txt) and the lab goes on; Ctrl-C ends the lab."""
+    entry.run_dir = folder
+    clock = time.perf_counter()
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", UserWarning)
+            launch(entry.name, out=folder)
+        entry.status = "finished"
+    except (TrainingInterrupted, KeyboardInterrupt):
+        entry.status, entry.reason = "interrupted", "stopped by the user; the lab stopped here"
         entry.seconds = time.perf_counter() - clock
-        entry.notes = list(dict.fromkeys(str(w.message) for w in caught))
-        publish()
-        _notify(on_entry, entry)
-    publish()
-    return entries, index
+        book.publish()
+        raise
+    except Exception as err:  # one experiment's failure must not end the lab
+        entry.status, entry.reason = "failed", _one_line(err)
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "error.txt").write_text(traceback.format_exc(), encoding="utf-8")
+    entry.seconds = time.perf_counter() - clock
+    entry.notes = list(dict.fromkeys(str(w.message) for w in caught))
 
 
-def _notify(on_entry: Callable[[LabEntry], None] | None, entry: LabEntry) -> None:
-    if on_entry is not None:
-        on_entry(entry)
+def _card(entry: LabEntry) -> IndexCard:
+    """What the index shows of ``entry``: its experiment's description, the key numbers of
+    its summary and its headline figure, gathered here so the index looks nothing up."""
+    experiment = EXPERIMENTS[entry.name]
+    card = IndexCard(
+        entry.name,
+        experiment.description,
+        entry.status,
+        reason=entry.reason,
+        notes=entry.notes,
+        seconds=entry.seconds,
+        run_dir=entry.run_dir,
+    )
+    if entry.run_dir is not None and entry.run_dir.is_dir():
+        card.numbers = key_numbers(Run(entry.run_dir).read_summary(), experiment.key_numbers)
+        card.figure = headline_figure(entry.run_dir, experiment.headline_figure)
+    return card
 
 
 def results_table(entries: Sequence[LabEntry]) -> str:
     """A Markdown table of the lab: status, time and key numbers of each experiment."""
-    from minimaxlab.report.index import key_numbers
-    from minimaxlab.runs import Run
-
     lines = ["| experiment | status | time | key numbers |", "|---|---|---|---|"]
-    for entry in entries:
-        summary = Run(entry.run_dir).read_summary() if entry.run_dir else {}
-        numbers = "; ".join(
-            f"{k} {v}" for k, v in key_numbers(EXPERIMENTS[entry.name], summary).items()
-        )
-        status = entry.status + (f" ({entry.reason})" if entry.reason else "")
-        seconds = "—" if entry.seconds is None else f"{entry.seconds:,.0f} s"
-        lines.append(f"| `{entry.name}` | {status} | {seconds} | {numbers or '—'} |")
+    for card in map(_card, entries):
+        numbers = "; ".join(f"{k} {v}" for k, v in card.numbers.items())
+        status = card.status + (f" ({card.reason})" if card.reason else "")
+        seconds = "—" if card.seconds is None else f"{card.seconds:,.0f} s"
+        lines.append(f"| `{card.name}` | {status} | {seconds} | {numbers or '—'} |")
     return "\n".join(lines)

@@ -1,10 +1,19 @@
-"""Running an experiment end to end: config → run folder → training → summary → report."""
+"""Running an experiment end to end: config → run folder → training → summary → report.
+
+A run folder is only ever added to: a stopped run is continued with ``resume`` (from its
+checkpoint, or from its saved config when it stopped before the first one), and summary.json
+is merged into (a sweep's finished settings, an earlier ``evaluate``, the new status).
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import os
 import shutil
 from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
 
 import torch
 
@@ -14,9 +23,9 @@ from minimaxlab.device import resolve_device
 from minimaxlab.errors import MinimaxlabError
 from minimaxlab.experiments import Experiment, RunContext, get_experiment
 from minimaxlab.interrupt import StopSignal, TrainingInterrupted
-from minimaxlab.report import write_report
 from minimaxlab.reproducibility import environment_info, seed_everything
 from minimaxlab.runs import Run
+from minimaxlab.tools.report import write_run_report
 
 
 def run_experiment(
@@ -34,42 +43,77 @@ def run_experiment(
 
     Ctrl-C saves a checkpoint and raises TrainingInterrupted; ``--resume`` picks it up.
     """
-    extra = list(overrides)
-    if seed is not None:
-        extra.append(f"seed={seed}")
-    if device is not None:
-        extra.append(f"device={device}")
-
+    extra = list(overrides)  # the options below override key=value overrides
+    extra += [f"seed={seed}"] if seed is not None else []
+    extra += [f"device={device}"] if device is not None else []
     if resume is not None:
-        stored = Run.open(resume).read_config()
-        if name is not None and name != stored["experiment"]:
-            raise MinimaxlabError(
-                f"{resume} is a run of {stored['experiment']!r}, not {name!r}; "
-                "leave out the experiment name when resuming"
-            )
-        experiment = get_experiment(stored["experiment"])
-        config = validate(
-            experiment.config_class, apply_overrides(stored, experiment.config_class, extra)
+        experiment, config = _stored_config(resume, name, extra)
+    elif name is None:
+        raise MinimaxlabError(
+            "name an experiment to run (see 'minimaxlab list'), or --resume a run"
         )
     else:
-        if name is None:
-            raise MinimaxlabError(
-                "name an experiment to run (see 'minimaxlab list'), or --resume a run"
-            )
         experiment = get_experiment(name)
         config = resolve_config(experiment.config_class, name, profile, extra)
+    if not distributed.launched():
+        return _run(
+            experiment, config, resolve_device(config.device), profile, out, resume, progress
+        )
+    if not experiment.distributed:  # under torchrun: only rank 0 writes the run folder
+        raise MinimaxlabError(
+            f"{experiment.name} does not train data-parallel; run it without torchrun"
+        )
+    torch_device = distributed.setup(config.device)
+    try:
+        return _run(experiment, config, torch_device, profile, out, resume, progress)
+    finally:
+        distributed.teardown()
 
-    if distributed.launched():  # under torchrun: only rank 0 writes the run folder
-        if not experiment.distributed:
-            raise MinimaxlabError(
-                f"{experiment.name} does not train data-parallel; run it without torchrun"
-            )
-        torch_device = distributed.setup(config.device)
-        try:
-            return _run(experiment, config, torch_device, profile, out, resume, progress)
-        finally:
-            distributed.teardown()
-    return _run(experiment, config, resolve_device(config.device), profile, out, resume, progress)
+
+def _stored_config(
+    resume: str | os.PathLike, name: str | None, overrides: Sequence[str]
+) -> tuple[Experiment, ExperimentConfig]:
+    """The experiment and config a run folder was started with, ``overrides`` applied. Its
+    other files are read here too, so that a damaged one stops the run before it trains."""
+    run = Run.open(resume)
+    run.check_files()
+    stored = run.read_config()
+    if name is not None and name != stored["experiment"]:
+        raise MinimaxlabError(
+            f"{resume} is a run of {stored['experiment']!r}, not {name!r}; "
+            "leave out the experiment name when resuming"
+        )
+    experiment = get_experiment(stored["experiment"])
+    data = apply_overrides(stored, experiment.config_class, overrides)
+    return experiment, validate(experiment.config_class, data)
+
+
+def run_child(
+    name: str,
+    overrides: Sequence[str],
+    folder: Path,
+    profile: str,
+    *,
+    seed: int,
+    device: str,
+    progress: bool,
+) -> Run:
+    """Experiment ``name`` run in ``folder`` (RunContext.run_child binds the parent's seed,
+    device and progress): reused when finished, continued when started, else started."""
+    child = Run(folder)
+    if child.read_summary().get("status") == "finished":
+        return child
+    if child.config_path.is_file():
+        return run_experiment(resume=folder, progress=progress)
+    return run_experiment(
+        name,
+        profile=profile,
+        overrides=overrides,
+        seed=seed,
+        device=device,
+        out=folder,
+        progress=progress,
+    )
 
 
 def _run(
@@ -83,47 +127,76 @@ def _run(
 ) -> Run:
     """The run itself, in this process: rank 0 (or the only process) writes the folder."""
     main = distributed.is_main()
-    created = resume is None
-    if created:
-        # Ranks other than 0 get a Run object but never write to it (GanTrainer checks).
-        run = Run.create(experiment.name, out) if main else Run(out or "unwritten-run")
-    else:
+    if resume is not None:
         run = Run.open(resume)
+    else:  # ranks other than 0 get a Run object but never write to it (GanTrainer checks)
+        run = Run.create(experiment.name, out) if main else Run(out or "unwritten-run")
     seed_everything(config.seed, torch_device, config.deterministic)
-    env = environment_info(torch_device, config.seed)
-    if created:
-        env["profile"] = profile
-    else:  # keep the story of the run: what it started on, then where it was resumed
-        previous = run.read_json(run.env_path) or {}
-        env["profile"] = previous.get("profile")
-        env["resumed_after"] = previous
-    if distributed.launched():
-        env["processes"] = int(os.environ["WORLD_SIZE"])
     if main:
         run.write_config(config.model_dump(mode="json"))
-        run.write_env(env)
+        run.write_env(_environment(run, torch_device, config.seed, profile, resume is not None))
+    context = RunContext(
+        run=run,
+        device=torch_device,
+        resume=resume is not None and run.has_checkpoint(),
+        stop=None,
+        progress=progress,
+        run_child=functools.partial(
+            run_child, seed=config.seed, device=str(torch_device), progress=progress
+        ),
+    )
+    summary = _train(experiment, config, context, main, created=resume is None)
+    if main:
+        _finish(experiment, config, context, summary)
+    return run
 
-    context_args = dict(run=run, device=torch_device, resume=not created, progress=progress)
+
+def _environment(
+    run: Run, torch_device: torch.device, seed: int, profile: str, resumed: bool
+) -> dict[str, Any]:
+    """env.json: versions, device, seed, profile; a resumed run keeps the story of the run,
+    what it started on and then where it was resumed."""
+    env = environment_info(torch_device, seed)
+    if resumed:
+        previous = run.read_json(run.env_path) or {}
+        env["profile"], env["resumed_after"] = previous.get("profile"), previous
+    else:
+        env["profile"] = profile
+    if distributed.launched():
+        env["processes"] = int(os.environ["WORLD_SIZE"])
+    return env
+
+
+def _train(
+    experiment: Experiment,
+    config: ExperimentConfig,
+    context: RunContext,
+    main: bool,
+    created: bool,
+) -> dict[str, Any]:
+    """The experiment's summary; a stopped run's status and report are written first."""
+    run = context.run
     try:
         with StopSignal() as stop:
-            summary = experiment.run(config, RunContext(stop=stop, **context_args))
+            return experiment.run(config, dataclasses.replace(context, stop=stop))
     except TrainingInterrupted as stopped:
-        if not main:
-            raise
-        run.write_summary(
-            {"experiment": experiment.name, "status": "interrupted", "steps": stopped.step}
-        )
-        write_report(run)
+        if main:
+            run.add_to_summary(experiment=experiment.name, status="interrupted", steps=stopped.step)
+            write_run_report(run)
         raise
     except MinimaxlabError:
-        # Remove a new folder only while it holds nothing but what was written above.
+        # Remove a new folder only while it holds nothing but what _run wrote.
         if main and created and {p.name for p in run.path.iterdir()} <= {"config.yaml", "env.json"}:
             shutil.rmtree(run.path, ignore_errors=True)
         raise
-    if not main:
-        return run
-    run.write_summary({"experiment": experiment.name, "status": "finished", **summary})
-    write_report(run)
+
+
+def _finish(
+    experiment: Experiment, config: ExperimentConfig, context: RunContext, summary: dict[str, Any]
+) -> None:
+    """Merge the summary in, write the report, then evaluate (which adds to both)."""
+    context.run.add_to_summary(**{"experiment": experiment.name, "status": "finished", **summary})
+    write_run_report(context.run)
     if experiment.evaluate is not None:
-        experiment.evaluate(config, RunContext(stop=None, **context_args))
-    return run
+        experiment.evaluate(config, context)
+        write_run_report(context.run)

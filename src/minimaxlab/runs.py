@@ -83,6 +83,15 @@ class Run:
             )
         return run
 
+    def check_files(self) -> None:
+        """Read config.yaml, env.json, summary.json and metrics.jsonl: the one-line error of
+        the first that is damaged, before a resumed run spends any time training."""
+        self.read_config()
+        self.read_json(self.env_path)
+        self.read_summary()
+        for _ in self.metrics():
+            pass
+
     # ---- paths -----------------------------------------------------------------------------
     @property
     def config_path(self) -> Path:
@@ -119,8 +128,15 @@ class Run:
         atomic_write_text(self.config_path, yaml.safe_dump(data, sort_keys=False))
 
     def read_config(self) -> dict[str, Any]:
-        data = yaml.safe_load(self.config_path.read_text(encoding="utf-8"))
-        if not isinstance(data, dict) or "experiment" not in data:
+        """config.yaml as plain data; a damaged one is a one-line error that names it."""
+        try:
+            data = yaml.safe_load(self.config_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError, yaml.YAMLError) as err:  # ValueError: not UTF-8
+            raise MinimaxlabError(
+                f"cannot read {self.config_path} ({type(err).__name__}); repair it (report.html "
+                "shows the config the run started with) or start a new run"
+            ) from None
+        if not isinstance(data, dict) or not isinstance(data.get("experiment"), str):
             raise MinimaxlabError(f"{self.config_path} is not a minimaxlab config")
         return data
 
@@ -128,7 +144,17 @@ class Run:
         atomic_write_text(path, json.dumps(_jsonable(data), indent=2) + "\n")
 
     def read_json(self, path: Path) -> Any:
-        return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+        """The JSON in ``path``, or None when there is no such file; a damaged one is a
+        one-line error that names it."""
+        if not path.is_file():
+            return None
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as err:  # ValueError: not JSON, or not UTF-8
+            raise MinimaxlabError(
+                f"cannot read {path} ({type(err).__name__}); repair it, or delete it to let the "
+                "run write it afresh"
+            ) from None
 
     def write_env(self, info: dict[str, Any]) -> None:
         self.write_json(self.env_path, info)
@@ -140,7 +166,8 @@ class Run:
         return self.read_json(self.summary_path) or {}
 
     def add_to_summary(self, **entries: Any) -> None:
-        """Set top-level entries of summary.json (a later stage's results), keeping the rest."""
+        """Set top-level entries of summary.json (a later stage's results, a new status),
+        keeping the rest: the summary is only ever merged into, never replaced."""
         self.write_summary({**self.read_summary(), **entries})
 
     # ---- metrics ---------------------------------------------------------------------------
@@ -150,15 +177,28 @@ class Run:
             f.write(json.dumps(_jsonable(record)) + "\n")
 
     def metrics(self) -> Iterator[dict[str, Any]]:
-        """The logged records, skipping a torn last line if the process was killed mid-write."""
+        """The logged records. A line torn by a kill mid-write (not JSON; a resumed run may
+        append to it) is skipped; a file that is not text, or a line of JSON that is not a
+        record, is damage and a one-line error."""
         if not self.metrics_path.is_file():
             return
-        with open(self.metrics_path, encoding="utf-8") as f:
-            for line in f:
-                try:
-                    yield json.loads(line)
-                except json.JSONDecodeError:
-                    continue
+        try:
+            lines = self.metrics_path.read_text(encoding="utf-8").splitlines()
+        except (OSError, ValueError) as err:  # ValueError: not UTF-8, so not what we wrote
+            raise MinimaxlabError(
+                f"cannot read {self.metrics_path} ({type(err).__name__}); move it away to keep "
+                "the run going without its earlier curves"
+            ) from None
+        for number, line in enumerate(lines, start=1):
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if not isinstance(record, dict):
+                raise MinimaxlabError(
+                    f"{self.metrics_path} line {number} is not a metrics record; delete that line"
+                )
+            yield record
 
     def truncate_metrics(self, last_step: int) -> None:
         """Drop records after ``last_step``: they belong to training that the checkpoint lost."""

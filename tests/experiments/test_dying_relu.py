@@ -1,13 +1,15 @@
 """dying-relu end to end on a tiny profile: what the measure must show, the derivative checks,
-the report, and a stop between settings."""
+the report, and a stop in the middle of a training."""
 
 import itertools
 import json
 import signal
 
 import pytest
+import torch
 
 from minimaxlab.experiments import dying_relu
+from minimaxlab.experiments.dying_relu import EpochBatches
 from minimaxlab.interrupt import TrainingInterrupted
 from minimaxlab.launch import run_experiment
 
@@ -19,6 +21,7 @@ TINY = [
     "train.epochs=3",
     "train.limit=200",
 ]
+STEPS_PER_EPOCH = 7  # 200 images in batches of 32
 
 
 def run_tiny(out):
@@ -27,16 +30,26 @@ def run_tiny(out):
     )
 
 
-def test_dead_relu_units_stay_dead_and_silent_elu_units_keep_a_gradient(tmp_path):
-    run = run_tiny(tmp_path / "run")
+@pytest.fixture(scope="module")
+def straight(tmp_path_factory):
+    """One uninterrupted tiny sweep, shared by the tests that read it."""
+    return run_tiny(tmp_path_factory.mktemp("dying-relu") / "straight")
+
+
+def sweep(run):
+    return json.loads((run.path / "sweep.json").read_text())["settings"]
+
+
+def test_dead_relu_units_stay_dead_and_silent_elu_units_keep_a_gradient(straight):
+    run = straight
     summary = run.read_summary()
     assert summary["status"] == "finished"
     assert summary["derivative_checks_largest_error"] < 1e-12
     checks = summary["tables"]["Derivatives against autograd (float64)"]["rows"]
     assert len(checks) == 6 and all(row[1] < 1e-12 and row[2] > 0 for row in checks)
 
-    results = json.loads((run.path / "sweep.json").read_text())
-    assert len(results) == 2 * 2 * 2
+    results = sweep(run)
+    assert len(results) == 2 * 2 * 2 * 2  # activations × learning rates × biases × repeats
     silent_elu_seen = False
     for result in results.values():
         dead = result["dead_fraction"]
@@ -51,38 +64,80 @@ def test_dead_relu_units_stay_dead_and_silent_elu_units_keep_a_gradient(tmp_path
             assert all(g > 0 for g in gradients)
             silent_elu_seen |= bool(gradients)
     assert silent_elu_seen  # a bias of −4 silences ELU units too, so the comparison happened
-    assert results["relu_lr0.1_bias-4"]["dead_fraction"][0] > 0.5
-    assert results["relu_lr0.1_bias0"]["dead_fraction"][0] < 0.5
+    (table,) = (t for title, t in summary["tables"].items() if title.startswith("After 3"))
+    silent_at_start = {(row[0], row[1], row[2]): row[3] for row in table["rows"]}
+    assert silent_at_start["ReLU", 0.1, -4.0] > 0.5  # the mean over the repeats
+    assert silent_at_start["ReLU", 0.1, 0.0] < 0.5
 
-    records = [r for r in run.metrics() if r["setting"] == "elu_lr3_bias0"]
-    assert [(r["repeat"], r["epoch"]) for r in records] == [
-        (k, e) for k in (0, 1) for e in range(4)
+    records = [r for r in run.metrics() if r["setting"].startswith("elu_lr3_bias0_")]
+    assert [(r["setting"], r["epoch"]) for r in records] == [
+        (f"elu_lr3_bias0_repeat{k}", e) for k in (0, 1) for e in (1, 2, 3)
     ]
+    assert (
+        records[0]["dead_fraction/elu_lr3_bias0_repeat0"]
+        == (results["elu_lr3_bias0_repeat0"]["dead_fraction"][1])
+    )
     assert (run.path / "figures" / "dead_fraction.png").is_file()
     html = run.report_path.read_text()
     assert "Derivatives against autograd" in html and "mean |∂L/∂W| of silent units" in html
 
 
-def test_a_stop_keeps_finished_settings_and_resume_does_only_the_rest(tmp_path, monkeypatch):
-    original = dying_relu.train_network
-    calls = []
+def test_a_stopped_sweep_resumes_to_the_same_results_and_skips_finished_trainings(
+    straight, tmp_path, monkeypatch
+):
+    original_step, original_train = dying_relu.sgd_step, dying_relu.train_network
+    stop_at = STEPS_PER_EPOCH + 2  # inside the second epoch
 
-    def counted(*args, **kwargs):
-        calls.append(args[:3])
-        if args[:4] == ("relu", 0.1, 0.0, 0):  # the first repeat of the first setting
-            signal.raise_signal(signal.SIGINT)
-        return original(*args, **kwargs)
+    def stopping(net, optimizer, train, batches, measure, key):
+        step = original_step(net, optimizer, train, batches, measure, key)
 
-    monkeypatch.setattr(dying_relu, "train_network", counted)
+        def stop_inside_an_epoch(i):
+            numbers = step(i)
+            if key == "relu_lr0.1_bias-4_repeat1" and i + 1 == stop_at:
+                signal.raise_signal(signal.SIGINT)
+            return numbers
+
+        return stop_inside_an_epoch
+
+    monkeypatch.setattr(dying_relu, "sgd_step", stopping)
     with pytest.raises(TrainingInterrupted) as stopped:
         run_tiny(tmp_path / "run")
-    assert stopped.value.step == 1  # settings finished
-    assert len(calls) == 2  # the setting in progress finishes both repeats, then it stops
-    assert list(json.loads((tmp_path / "run" / "sweep.json").read_text())) == ["relu_lr0.1_bias0"]
-    calls.clear()
-    resumed = run_experiment(resume=tmp_path / "run", progress=False)
-    assert len(calls) == 2 * 7 and ("relu", 0.1, 0.0) not in calls
-    assert resumed.read_summary()["status"] == "finished"
-    settings = {r["setting"] for r in resumed.metrics()}
-    assert len(settings) == 8
-    assert sum(r["setting"] == "relu_lr0.1_bias0" for r in resumed.metrics()) == 2 * 4
+    assert stopped.value.step == stop_at
+    folder = tmp_path / "run"
+    assert list(json.loads((folder / "sweep.json").read_text())["settings"]) == [
+        "relu_lr0.1_bias0_repeat0",
+        "relu_lr0.1_bias0_repeat1",
+        "relu_lr0.1_bias-4_repeat0",
+    ]
+    state = torch.load(folder / "checkpoint.pt", weights_only=False)
+    assert state["key"] == "relu_lr0.1_bias-4_repeat1" and state["step"] == stop_at
+
+    monkeypatch.setattr(dying_relu, "sgd_step", original_step)
+    trained = []
+
+    def counted(*args):
+        trained.append(args[:4])
+        return original_train(*args)
+
+    monkeypatch.setattr(dying_relu, "train_network", counted)
+    resumed = run_experiment(resume=folder, progress=False)
+    assert len(trained) == 16 - 3 and trained[0] == ("relu", 0.1, -4.0, 1)
+    assert sweep(resumed) == sweep(straight)  # every measure of every epoch, exactly
+    assert resumed.read_summary()["tables"] == straight.read_summary()["tables"]
+    cut = "relu_lr0.1_bias-4_repeat1"  # the training the stop cut mid-epoch
+    records = [r for r in resumed.metrics() if r["setting"] == cut]
+    assert [r["step"] for r in records] == [7, 14, 21]  # the partial window was carried over
+    assert records == [r for r in straight.metrics() if r["setting"] == cut]
+    assert list(resumed.metrics()) == list(straight.metrics())  # no record twice, none extra
+
+
+def test_minibatches_follow_one_generator_drawing_an_order_per_epoch():
+    batches = EpochBatches(10, 4, seed=5, device=torch.device("cpu"))
+    generator = torch.Generator().manual_seed(5)
+    orders = [torch.randperm(10, generator=generator) for _ in range(3)]
+    expected = [order[start : start + 4] for order in orders for start in (0, 4, 8)]
+    assert batches.steps_per_epoch == 3
+    assert [batches.ends_epoch(i) for i in range(6)] == [False, False, True] * 2
+    # in order, then out of order as a resumed run asks: the same batches
+    for i in [*range(9), 7, 2, 8]:
+        assert torch.equal(batches(i), expected[i]), i

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from minimaxlab.errors import MinimaxlabError
-from minimaxlab.experiments.lstm_palindrome import SettingTrainer
+from minimaxlab.experiments import lstm_palindrome
 from minimaxlab.interrupt import TrainingInterrupted
 from minimaxlab.launch import run_experiment
 
@@ -61,7 +61,10 @@ def test_tiny_sweep_writes_table_figures_curves_and_models(straight):
         ("RNN", 6, 30),
     ]
     records = list(run.metrics())
-    assert [r["step"] for r in records if "lstm_T06_accuracy" in r] == [10, 20, 30]
+    lstm_t06 = [r for r in records if r.get("setting") == "lstm_T06"]
+    assert [r["step"] for r in lstm_t06] == [10, 20, 30]
+    # named per setting, so the report draws one line per setting
+    assert all({"loss/lstm_T06", "accuracy/lstm_T06"} <= r.keys() for r in lstm_t06)
     for name in ("accuracy_against_length.png", "training_accuracy.png"):
         assert (run.path / "figures" / name).is_file()
     weights = torch.load(run.path / "models" / "rnn_T06.pt")
@@ -73,34 +76,42 @@ def test_tiny_sweep_writes_table_figures_curves_and_models(straight):
 def test_a_stopped_sweep_resumes_to_the_same_weights_and_skips_finished_settings(
     straight, tmp_path, monkeypatch
 ):
-    original = SettingTrainer.train_step
+    original = lstm_palindrome.training_step
 
-    def stop_in_the_middle(self):
-        original(self)
-        if self.key == "lstm_T06" and self.step == 13:
-            signal.raise_signal(signal.SIGINT)
+    def stopping_in_the_middle(state, length, train, device, key):
+        step = original(state, length, train, device, key)
 
-    monkeypatch.setattr(SettingTrainer, "train_step", stop_in_the_middle)
+        def stop_after_13_steps(i):
+            numbers = step(i)
+            if key == "lstm_T06" and i + 1 == 13:
+                signal.raise_signal(signal.SIGINT)
+            return numbers
+
+        return stop_after_13_steps
+
+    monkeypatch.setattr(lstm_palindrome, "training_step", stopping_in_the_middle)
     with pytest.raises(TrainingInterrupted) as stopped:
         run_tiny(tmp_path / "stopped")
     assert stopped.value.step == 13
     folder = tmp_path / "stopped"
-    assert set(json.loads((folder / "sweep.json").read_text())) == {"lstm_T03", "rnn_T03"}
+    finished = json.loads((folder / "sweep.json").read_text())["settings"]
+    assert set(finished) == {"lstm_T03", "rnn_T03"}
     state = torch.load(folder / "checkpoint.pt", weights_only=False)
-    assert state["setting"] == "lstm_T06" and state["step"] == 13
-    monkeypatch.setattr(SettingTrainer, "train_step", original)
+    assert state["key"] == "lstm_T06" and state["step"] == 13
+    monkeypatch.setattr(lstm_palindrome, "training_step", original)
 
-    finished = (folder / "models" / "lstm_T03.pt").stat().st_mtime_ns
+    saved = (folder / "models" / "lstm_T03.pt").stat().st_mtime_ns
     resumed = run_experiment(resume=folder, progress=False)
-    assert (folder / "models" / "lstm_T03.pt").stat().st_mtime_ns == finished
+    assert (folder / "models" / "lstm_T03.pt").stat().st_mtime_ns == saved
     for key in ("lstm_T03", "rnn_T03", "lstm_T06", "rnn_T06"):
         a = torch.load(straight.path / "models" / f"{key}.pt")
         b = torch.load(resumed.path / "models" / f"{key}.pt")
         for name in a:
             assert torch.equal(a[name], b[name]), (key, name)
     assert resumed.read_summary()["accuracy"] == straight.read_summary()["accuracy"]
-    steps = [r["step"] for r in resumed.metrics() if "lstm_T06_accuracy" in r]
-    assert steps == [10, 13, 20, 30]  # the window cut at the stop, then the rest, no repeats
+    records = [r for r in resumed.metrics() if r.get("setting") == "lstm_T06"]  # cut at step 13
+    assert [r["step"] for r in records] == [10, 20, 30]  # the partial window was carried over
+    assert records == [r for r in straight.metrics() if r.get("setting") == "lstm_T06"]
 
 
 def test_bad_lengths_are_refused(tmp_path):

@@ -1,8 +1,11 @@
 import pytest
 import torch
+import torch.nn.functional as F
 
+from minimaxlab.data.images import ImageSet
 from minimaxlab.metrics import features
 from minimaxlab.metrics.features import ClassifierSpec, embed, load_or_train_classifier
+from minimaxlab.runs import Run
 from tests.conftest import tiny_images
 
 FAST = ClassifierSpec(epochs=2, batch_size=16)
@@ -57,9 +60,58 @@ def test_embed_gives_features_and_predictions_in_batches(monkeypatch):
         assert torch.equal(predictions, classifier(images).argmax(1))
 
 
-@pytest.mark.parametrize("size", [8, 28, 32])
-def test_the_classifier_fits_any_square_image_size(size):
-    from minimaxlab.models.classifiers import FeatureClassifier
+def first_written_training(train, spec):
+    """The classifier's training loop as first written (before TrainingLoop): the reference
+    whose weights, and so whose cache key, the current code keeps."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(spec.seed)
+        model = features._build(train, spec)
+        optimizer = torch.optim.Adam(model.parameters(), lr=spec.lr)
+        shuffle = torch.Generator().manual_seed(spec.seed)
+        steps = max(len(train) // spec.batch_size, 1)
+        model.train()
+        for _ in range(spec.epochs):
+            order = torch.randperm(len(train), generator=shuffle)
+            for indices in order.split(spec.batch_size)[:steps]:
+                loss = F.cross_entropy(model(train.gan_batch(indices)), train.labels[indices])
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                optimizer.step()
+    return model.eval()
 
-    model = FeatureClassifier(channels=3, image_size=size, num_classes=10)
-    assert model(torch.zeros(2, 3, size, size)).shape == (2, 10)
+
+def test_the_weights_are_the_first_definitions_so_its_caches_still_load():
+    train = tiny_images(150, seed=0)  # 9 whole batches of 16 an epoch, 6 images left out
+    trained = load_or_train_classifier(train, tiny_images(32, seed=1), FAST, progress=False)
+    reference = first_written_training(train, FAST).state_dict()
+    assert all(torch.equal(v, reference[k]) for k, v in trained.model.state_dict().items())
+    # so the current code keys its cache as the first definition did (SAME_WEIGHTS_AS)
+    assert features._definition() == (
+        "58c8fe60eac421cbaaf0233db700b4b810f0f183157f10cd665f8e9a9fce367d"
+    ), "the classifier's code changed: if its weights changed too, drop SAME_WEIGHTS_AS"
+
+
+def test_a_training_stopped_mid_way_resumes_in_its_cache_folder(monkeypatch):
+    train, test = tiny_images(160, seed=0), tiny_images(64, seed=1)
+    straight = load_or_train_classifier(train, test, FAST, progress=False)
+    straight.path.unlink()  # train it again: stopped, then resumed
+    original, calls = ImageSet.gan_batch, {"n": 0, "fail_at": 15}
+
+    def gan_batch(self, indices):
+        calls["n"] += 1
+        if calls["n"] == calls["fail_at"]:
+            raise KeyboardInterrupt  # killed during step 15, after epoch 1's checkpoint
+        return original(self, indices)
+
+    monkeypatch.setattr(ImageSet, "gan_batch", gan_batch)
+    with pytest.raises(KeyboardInterrupt):
+        load_or_train_classifier(train, test, FAST, progress=False)
+    folder = straight.path.with_suffix("")
+    assert Run(folder).load_torch("checkpoint.pt")["step"] == 10
+    calls.update(n=0, fail_at=None)
+    resumed = load_or_train_classifier(train, test, FAST, progress=False)
+    assert calls["n"] == 10 + 1  # epoch 2's steps, then one batch of test accuracy
+    assert resumed.trained_now and resumed.test_accuracy == straight.test_accuracy
+    for key, value in straight.model.state_dict().items():
+        assert torch.equal(value, resumed.model.state_dict()[key])
+    assert not folder.exists()  # only the cached weights stay

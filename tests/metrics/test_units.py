@@ -2,7 +2,12 @@
 
 import torch
 
-from minimaxlab.metrics.units import silent_units, unit_weight_gradients
+from minimaxlab.metrics.units import (
+    RevivedUnits,
+    silent_units,
+    unit_measures,
+    unit_weight_gradients,
+)
 from minimaxlab.models.one_hidden import OneHiddenLayerNet
 
 
@@ -54,3 +59,28 @@ def test_an_sgd_step_leaves_dead_relu_units_where_they_are():
     assert torch.equal(net.hidden.weight[DEAD], before[0][DEAD])
     assert torch.equal(net.hidden.bias[DEAD], before[1][DEAD])
     assert not torch.equal(net.hidden.weight[~DEAD], before[0][~DEAD])
+
+
+def test_revived_units_are_those_silent_once_and_active_later():
+    revived = RevivedUnits(4)
+    masks = [[1, 1, 0, 0], [0, 1, 0, 1], [1, 1, 0, 0], [1, 0, 0, 0]]
+    counts = [int(revived.update(torch.tensor(m).bool())) for m in masks]
+    # unit 0 revives at the second measurement, unit 3 at the third, unit 1 at the fourth
+    assert counts == [0, 1, 2, 3]
+    restored = RevivedUnits(4)
+    restored.load_state_dict(revived.state_dict())  # a checkpoint holds the masks
+    assert int(restored.update(torch.tensor([0, 0, 0, 0]).bool())) == 3
+    assert torch.equal(restored.ever_silent, torch.tensor([1, 1, 0, 1]).bool())
+
+
+def test_unit_measures_of_the_built_network():
+    net = built_network("relu")
+    measures = unit_measures(net, RevivedUnits(5), (X, Y), (X[:2], Y[:2]))
+    assert measures["dead_fraction"] == 3 / 5 and measures["revived_units"] == 0
+    assert measures["silent_unit_gradient"] == 0  # dead ReLU units get no gradient
+    assert measures["train_loss"] == torch.nn.functional.cross_entropy(net(X), Y)
+    assert measures["test_accuracy"] == (net(X[:2]).argmax(1) == Y[:2]).float().mean()
+    assert all(value.dim() == 0 for value in measures.values())
+    with torch.no_grad():
+        net.hidden.bias.fill_(10.0)  # every unit fires on every example
+    assert "silent_unit_gradient" not in unit_measures(net, RevivedUnits(5), (X, Y), (X, Y))

@@ -8,10 +8,10 @@ import pytest
 from typer.testing import CliRunner
 
 from minimaxlab.cli import app
-from minimaxlab.report.account import account_of
 from minimaxlab.report.html import curve_groups
 from minimaxlab.report.notebook import shown_figures, text_table
 from minimaxlab.runs import Run
+from minimaxlab.tools.report import account_of
 
 
 def execute(path, monkeypatch) -> int:

@@ -1,7 +1,11 @@
+import pytest
 import torch
 from torch import nn
 
+from minimaxlab.errors import MinimaxlabError
+from minimaxlab.interrupt import TrainingInterrupted
 from minimaxlab.metrics.toy import energy_distance
+from minimaxlab.runs import Run
 from minimaxlab.sampling.nce import GaussianNoise, NceConfig, NceSampler
 
 MEAN = torch.tensor([1.0, 0.5])
@@ -31,7 +35,7 @@ def test_rejection_with_the_true_ratio_draws_from_the_data():
     assert abs(stats.acceptance_rate * stats.as_dict()["bound_M"] - 1) < 0.1
 
 
-def test_a_trained_classifier_learns_the_ratio_and_its_samples_follow_the_data():
+def test_a_trained_classifier_learns_the_ratio_and_its_samples_follow_the_data(tmp_path):
     g = torch.Generator().manual_seed(1)
     data = MEAN + STD * torch.randn(4000, 2, generator=g)
     config = NceConfig(
@@ -42,7 +46,7 @@ def test_a_trained_classifier_learns_the_ratio_and_its_samples_follow_the_data()
         bound_samples=100_000,
         proposal_batch=50_000,
     )
-    sampler = NceSampler.fit(data, config, g)
+    sampler = NceSampler.fit(data, config, g, Run(tmp_path))
     probe = MEAN + STD * torch.randn(500, 2, generator=g)  # where the data lives
     error = (sampler.log_ratio(probe) - true_log_ratio(probe)).abs().median()
     assert error < 0.3
@@ -65,11 +69,55 @@ def test_fitted_noise_is_the_datas_gaussian():
     assert torch.allclose(torch.cov(draws.T), torch.cov(data.T), atol=0.1)
 
 
-def test_fit_and_sample_follow_the_seed():
-    data = torch.randn(300, 2, generator=torch.Generator().manual_seed(3))
-    config = NceConfig(hidden=[8], steps=20, batch_size=32, bound_samples=5000, proposal_batch=5000)
+TINY = NceConfig(hidden=[8], steps=250, batch_size=32, bound_samples=5000, proposal_batch=5000)
+DATA = torch.randn(300, 2, generator=torch.Generator().manual_seed(3))
+
+
+def test_fit_and_sample_follow_the_seed(tmp_path):
     runs = []
-    for _ in range(2):
+    for folder in ("a", "b"):
         g = torch.Generator().manual_seed(4)
-        runs.append(NceSampler.fit(data, config, g).sample(50, g)[0])
+        (tmp_path / folder).mkdir()
+        runs.append(NceSampler.fit(DATA, TINY, g, Run(tmp_path / folder)).sample(50, g)[0])
     assert torch.equal(runs[0], runs[1])
+
+
+class StopAt:
+    def __init__(self, checks):
+        self.checks = checks
+
+    @property
+    def requested(self):
+        self.checks -= 1
+        return self.checks < 0
+
+
+def test_a_stopped_fit_resumes_to_the_same_sampler_and_records_its_loss(tmp_path):
+    g = torch.Generator().manual_seed(4)
+    straight = NceSampler.fit(DATA, TINY, g, Run(tmp_path), key="moons")
+    expected = straight.sample(50, g)[0]
+    # the mean loss every 100 steps and of the last, short window, as the setting's line
+    records = list(Run(tmp_path).metrics())
+    assert [r["step"] for r in records] == [100, 200, 250]
+    assert straight.final_loss == records[-1]["loss/moons"]
+
+    stopped = Run(tmp_path / "stopped")
+    stopped.path.mkdir()
+    options = {"key": "moons", "checkpoint": "nce/moons-checkpoint.pt"}
+    with pytest.raises(TrainingInterrupted):
+        NceSampler.fit(
+            DATA, TINY, torch.Generator().manual_seed(4), stopped, stop=StopAt(130), **options
+        )
+    torch.manual_seed(99)  # a new process: other global random states
+    g = torch.Generator().manual_seed(4)
+    told = []
+    resumed = NceSampler.fit(DATA, TINY, g, stopped, on_record=told.append, **options)
+    assert [r["step"] for r in told] == [200, 250]  # only what the resumed fit recorded
+    assert torch.equal(resumed.sample(50, g)[0], expected)
+    assert resumed.final_loss == straight.final_loss
+    assert list(stopped.metrics()) == records
+
+
+def test_fit_refuses_what_is_not_a_set_of_2d_points(tmp_path):
+    with pytest.raises(MinimaxlabError, match="at least two 2-D points"):
+        NceSampler.fit(torch.zeros(5, 3), TINY, torch.Generator(), Run(tmp_path))

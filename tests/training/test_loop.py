@@ -87,6 +87,33 @@ def test_a_stopped_loop_resumes_to_the_same_weights_and_records(tmp_path, stop_a
     )
     steps = [r["step"] for r in run.metrics()]
     assert steps == sorted(set(steps)) and steps[-1] == 12
+    # a stop inside a window carries it over: the records are the straight run's, exactly
+    assert resumed.history == straight.history and list(run.metrics()) == straight.history
+
+
+def test_a_checkpoint_between_records_writes_no_record(tmp_path):
+    run = Run.create("t", tmp_path / "run")
+    loop = make_loop(run, steps=8)
+    loop.schedule = Schedule(steps=8, log_every=3, checkpoint_every=2)
+    history = loop.train()
+    assert [r["step"] for r in history] == [3, 6, 8]  # the last, short window is recorded
+    assert run.load_torch("checkpoint.pt")["window"]["count"] == 0
+
+
+def test_measures_join_each_record_and_each_record_is_told(tmp_path):
+    run = Run.create("t", tmp_path / "run")
+    loop = make_loop(run, steps=6)
+    measured, told = [], []
+
+    def measure() -> dict[str, float]:
+        measured.append(loop.step)
+        return {"probe": float(len(measured))}
+
+    loop.measure, loop.on_record = measure, told.append
+    history = loop.train()
+    assert measured == [3, 6]  # at the records only, not at every step
+    assert [r["probe"] for r in history] == [1.0, 2.0]  # as measured, not averaged
+    assert told == history == list(run.metrics())
 
 
 def test_a_diverging_loss_stops_with_one_line_and_keeps_the_last_finite_checkpoint(tmp_path):
@@ -119,3 +146,17 @@ def test_records_past_the_checkpoint_are_forgotten_on_resume(tmp_path):
     run.log_metrics({"step": 99, "setting": "b", "loss": 1.0})  # another setting's: kept
     make_loop(run, key="a").restore()
     assert [(r["setting"], r["step"]) for r in run.metrics()][-2:] == [("a", 12), ("b", 99)]
+
+
+def test_a_number_only_some_steps_return_is_averaged_over_those_steps(tmp_path):
+    run = Run.create("t", tmp_path / "run")
+    model = nn.Linear(1, 1)
+
+    def step(i: int) -> dict[str, torch.Tensor]:
+        # a measurement at the last step of each epoch of 3 steps, beside a per-step number
+        measured = {"measured": torch.tensor(10.0 * i)} if i % 3 == 2 else {}
+        return {"per_step": torch.tensor(float(i)), **measured}
+
+    schedule = Schedule(steps=6, log_every=3, steps_per_epoch=3)
+    history = TrainingLoop(run, TrainingState({"model": model}), step, schedule).train()
+    assert [(r["per_step"], r["measured"]) for r in history] == [(1.0, 20.0), (4.0, 50.0)]

@@ -1,4 +1,5 @@
-"""Batches by index from data held whole on the device: endless shuffled passes."""
+"""Batches by index from data held whole on the device: endless shuffled passes, and one
+shuffle per epoch drawn from one generator."""
 
 from __future__ import annotations
 
@@ -38,3 +39,31 @@ class IndexStream:
             hi = min(end - index * self.n, self.n)
             parts.append(self._order(index)[lo:hi])
         return torch.cat(parts)
+
+
+class EpochShuffles:
+    """One shuffled order of ``range(n)`` per epoch, drawn one after another from a single CPU
+    generator seeded with ``seed``: epoch ``e``'s order is its ``e + 1``-th permutation.
+
+    For training whose shuffles were first drawn that way (the feature classifier's, whose
+    cached weights must not change). Asking for an earlier epoch than the last one asked for
+    replays the draws from the seed, so a run resumed mid-way sees the same orders.
+    """
+
+    def __init__(self, n: int, seed: int, device: torch.device | str) -> None:
+        self.n, self.seed, self.device = n, seed, device
+        self._generator = torch.Generator().manual_seed(seed)
+        self._epoch = -1  # the epoch of the last permutation drawn
+        self._order = torch.empty(0, dtype=torch.long)
+
+    def order(self, epoch: int) -> torch.Tensor:
+        """The order of epoch ``epoch`` (from 0), on the device."""
+        if epoch < self._epoch:
+            self._generator.manual_seed(self.seed)
+            self._epoch = -1
+        if epoch > self._epoch:
+            while self._epoch < epoch:
+                order = torch.randperm(self.n, generator=self._generator)
+                self._epoch += 1
+            self._order = order.to(self.device)
+        return self._order

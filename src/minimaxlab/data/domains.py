@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 
@@ -38,6 +39,16 @@ class Domain:
     def inputs(self, images: torch.Tensor) -> torch.Tensor:
         """uint8 images → float inputs normalised with the training split's statistics."""
         return (images.float() / 255.0 - self.mean) / self.std
+
+    def summary(self) -> dict[str, Any]:
+        """What a run's summary says about the domain: its data, sizes, shape and checksum."""
+        return {
+            "data": self.label,
+            "train": len(self.train),
+            "test": len(self.test),
+            "shape": list(self.train.shape),
+            "checksum": self.train.checksum,
+        }
 
 
 def channel_stats(images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

@@ -120,6 +120,7 @@ class PointSet:
 
     name: str
     points: torch.Tensor
+    labels: torch.Tensor | None = None  # toy points have no classes
 
     def __len__(self) -> int:
         return self.points.shape[0]

@@ -1,5 +1,6 @@
 """One setting of the multitask experiment: a trunk and a head per domain, trained on one
-domain alone or on both at once (each batch holds ``batch_size`` images of each domain)."""
+domain alone or on both at once (each batch holds ``batch_size`` images of each domain), through
+the generic training loop (``training/loop.py``): resumable at any step, one record per epoch."""
 
 from __future__ import annotations
 
@@ -9,24 +10,35 @@ from typing import Any
 
 import torch
 import torch.nn.functional as F
+from pydantic import PositiveFloat, PositiveInt
 
+from minimaxlab.config import StrictModel
 from minimaxlab.data.batches import IndexStream
 from minimaxlab.data.domains import EVAL_BATCH, Domain
-from minimaxlab.domains.loop import TrainingState, forget_records, run_epochs
 from minimaxlab.interrupt import StopSignal
 from minimaxlab.models.digits import MultiHeadClassifier
 from minimaxlab.reproducibility import derived_seed
 from minimaxlab.runs import Run
+from minimaxlab.training.loop import Schedule, TrainingLoop
+from minimaxlab.training.state import TrainingState
 
 INIT_STREAM, SUBSET_STREAM, SHUFFLE_STREAM = 1, 2, 3
 DOMAIN_STREAMS = {"A": 0, "B": 1}
+
+
+class MultitaskTrainConfig(StrictModel):
+    epochs: PositiveInt = 20
+    batch_size: PositiveInt = 128  # a domain alone
+    multitask_batch_size: PositiveInt = 64  # per domain: batches of 64 + 64
+    lr: PositiveFloat = 1e-3  # Adam
+    small_train_size: PositiveInt = 500  # training examples per domain in the small settings
 
 
 @dataclass(frozen=True)
 class Setting:
     """What is trained: on which domains, with how many examples each, in what batches."""
 
-    id: str  # "alone-A", "multitask-500", …: the file names of its results
+    id: str  # "alone-A", "multitask-500", …: its key in the sweep and its weights' file name
     curve: str  # its line in the curves: "alone", "multitask", "alone-500", …
     domains: tuple[str, ...]
     train_size: int | None  # training examples per domain; None: all
@@ -64,99 +76,120 @@ def test_accuracy(model: MultiHeadClassifier, domain: Domain) -> float:
     return correct / len(domain.test)
 
 
-def train_setting(
-    setting: Setting,
-    domains: dict[str, Domain],
-    *,
-    epochs: int,
-    lr: float,
-    model_args: dict[str, int],
-    seed: int,
-    run: Run,
-    resume: dict[str, Any] | None,
-    stop: StopSignal | None,
-    progress: bool,
-) -> dict[str, Any]:
-    """Train ``setting`` (from the checkpoint ``resume`` when given) and return its results."""
+class SettingBatches:
+    """A setting's training batches: per domain, a pool of example indices (a balanced subset
+    when the setting has few examples) and a shuffled stream over it. An epoch is one pass over
+    the larger pool; the batch of a step depends only on (seed, setting, step)."""
+
+    def __init__(self, setting: Setting, domains: dict[str, Domain], seed: int) -> None:
+        self.domains = domains
+        self.pools: dict[str, torch.Tensor] = {}
+        self.streams: dict[str, IndexStream] = {}
+        for key in setting.domains:
+            labels, device = domains[key].train.labels, domains[key].train.images.device
+            n = setting.train_size or len(labels)
+            stream = DOMAIN_STREAMS[key]
+            # one subset per domain and size, whichever setting uses it
+            subset = balanced_subset(labels, n, derived_seed(seed, SUBSET_STREAM, n, stream))
+            self.pools[key] = subset.to(device)
+            shuffle_seed = derived_seed(seed, SHUFFLE_STREAM, setting.index, stream)
+            self.streams[key] = IndexStream(len(subset), setting.batch_size, shuffle_seed, device)
+        largest = max(len(pool) for pool in self.pools.values())
+        self.steps_per_epoch = math.ceil(largest / setting.batch_size)
+
+    def batch(self, step: int) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor]]:
+        """Step ``step``'s normalised images and their labels, per domain."""
+        inputs, labels = {}, {}
+        for key, pool in self.pools.items():
+            domain = self.domains[key]
+            indices = pool[self.streams[key].batch(step)]
+            inputs[key] = domain.inputs(domain.train.images[indices])
+            labels[key] = domain.train.labels[indices]
+        return inputs, labels
+
+
+def initial_model(
+    setting: Setting, domains: dict[str, Domain], model_args: dict[str, int], seed: int
+) -> MultiHeadClassifier:
+    """The untrained model of ``setting``, seeded apart from the caller's random streams."""
     device = domains["A"].train.images.device
     channels, size, _ = domains[setting.domains[0]].train.shape
     with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
         # every setting starts from the same weights: they differ only in data and sharing
         torch.manual_seed(derived_seed(seed, INIT_STREAM))
-        model = MultiHeadClassifier(channels, size, setting.domains, **model_args).to(device)
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+        return MultiHeadClassifier(channels, size, setting.domains, **model_args).to(device)
 
-    pools, streams = {}, {}
-    for key in setting.domains:
-        labels = domains[key].train.labels
-        n = setting.train_size or len(labels)
-        stream = DOMAIN_STREAMS[key]
-        # one subset per domain and size, whichever setting uses it
-        subset = balanced_subset(labels, n, derived_seed(seed, SUBSET_STREAM, n, stream))
-        pools[key] = subset.to(device)
-        streams[key] = IndexStream(
-            len(subset),
-            setting.batch_size,
-            derived_seed(seed, SHUFFLE_STREAM, setting.index, stream),
-            device,
-        )
-    steps_per_epoch = math.ceil(max(len(p) for p in pools.values()) / setting.batch_size)
 
-    state = TrainingState.restore(model, optimizer, resume)
-    history, done_epochs = state.history, len(state.history)
-    forget_records(run, lambda r: r.get("setting") != setting.id or r.get("step", 0) <= done_epochs)
+def train_setting(
+    setting: Setting,
+    domains: dict[str, Domain],
+    train: MultitaskTrainConfig,
+    *,
+    model_args: dict[str, int],
+    seed: int,
+    run: Run,
+    stop: StopSignal | None,
+    progress: bool,
+) -> dict[str, Any]:
+    """Train ``setting`` (continuing the run's checkpoint of it, if there is one), save its
+    weights as ``settings/<id>.pt`` and return its results (plain JSON values)."""
+    model = initial_model(setting, domains, model_args, seed)
+    optimizer = torch.optim.Adam(model.parameters(), lr=train.lr)
+    batches = SettingBatches(setting, domains, seed)
 
-    def step_fn(step: int) -> dict[str, float]:
-        batches, targets = {}, {}
-        for key in setting.domains:
-            indices = pools[key][streams[key].batch(step)]
-            batches[key] = domains[key].inputs(domains[key].train.images[indices])
-            targets[key] = domains[key].train.labels[indices]
-        logits = model(batches)
-        losses = {key: F.cross_entropy(logits[key], targets[key]) for key in setting.domains}
+    def step(i: int) -> dict[str, torch.Tensor]:
+        inputs, labels = batches.batch(i)
+        logits = model(inputs)
+        losses = {key: F.cross_entropy(logits[key], labels[key]) for key in setting.domains}
         optimizer.zero_grad(set_to_none=True)
         sum(losses.values()).backward()
         optimizer.step()
-        return {f"loss_{key}": loss for key, loss in losses.items()}
+        return {f"train_loss_{key}/{setting.curve}": loss for key, loss in losses.items()}
 
-    def epoch_fn(epoch: int, means: dict[str, float]) -> None:
-        record: dict[str, Any] = {"epoch": epoch}
-        metrics: dict[str, Any] = {"step": epoch, "setting": setting.id}
-        for key in setting.domains:
-            accuracy = test_accuracy(model, domains[key])
-            record[f"train_loss_{key}"] = means[f"loss_{key}"]
-            record[f"test_accuracy_{key}"] = accuracy
-            metrics[f"train_loss_{key}/{setting.curve}"] = means[f"loss_{key}"]
-            metrics[f"test_accuracy_{key}/{setting.curve}"] = accuracy
-        history.append(record)
-        run.log_metrics(metrics)
+    def measure() -> dict[str, float]:
+        return {
+            f"test_accuracy_{key}/{setting.curve}": test_accuracy(model, domains[key])
+            for key in setting.domains
+        }
 
-    def save_fn(step: int, sums_now: dict[str, torch.Tensor]) -> None:
-        run.save_checkpoint(state.checkpoint(step, sums_now, setting=setting.id))
-
-    model.train()
-    run_epochs(
-        epochs,
-        steps_per_epoch,
-        state.start_step,
-        state.sums,
-        step_fn,
-        epoch_fn,
-        save_fn,
-        stop,
-        f"{setting.id:<14}",
-        progress,
+    per_epoch = batches.steps_per_epoch
+    schedule = Schedule(train.epochs * per_epoch, log_every=per_epoch, steps_per_epoch=per_epoch)
+    state = TrainingState({"model": model}, {"adam": optimizer})
+    loop = TrainingLoop(
+        run,
+        state,
+        step,
+        schedule,
+        key=setting.id,
+        stop=stop,
+        progress=progress,
+        description=f"{setting.id:<14}",
+        measure=measure,
     )
+    loop.restore()
+    model.train()
+    loop.train()
     run.save_torch(f"settings/{setting.id}.pt", model.state_dict())
-    last = history[-1]
+    return setting_result(setting, loop, batches)
+
+
+def setting_result(setting: Setting, loop: TrainingLoop, batches: SettingBatches) -> dict[str, Any]:
+    """A trained setting's sizes, time, final test accuracy and its per-epoch history."""
+    line = f"/{setting.curve}"
+    history = [
+        {"epoch": int(record["epoch"])}
+        | {name.removesuffix(line): v for name, v in record.items() if name.endswith(line)}
+        for record in loop.history
+    ]
+    steps, per_epoch = loop.schedule.steps, batches.steps_per_epoch
     return {
         "setting": setting.id,
         "domains": list(setting.domains),
-        "train_examples": {key: len(pools[key]) for key in setting.domains},
+        "train_examples": {key: len(batches.pools[key]) for key in setting.domains},
         "batch_size_per_domain": setting.batch_size,
-        "epochs": epochs,
-        "steps": epochs * steps_per_epoch,
-        "seconds": round(state.seconds, 1),
-        "test_accuracy": {key: last[f"test_accuracy_{key}"] for key in setting.domains},
+        "epochs": steps // per_epoch,
+        "steps": steps,
+        "seconds": round(loop.seconds, 1),
+        "test_accuracy": {k: history[-1][f"test_accuracy_{k}"] for k in setting.domains},
         "history": history,
     }

@@ -1,26 +1,42 @@
 """A joint embedding of two domains by a cross-domain triplet loss: an anchor of one domain,
-a positive (same class) and a negative (another class) of the other, in both directions."""
+a positive (same class) and a negative (another class) of the other, in both directions;
+trained through the generic training loop (``training/loop.py``), resumable at any step."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any, Literal
 
 import torch
 import torch.nn.functional as F
+from pydantic import PositiveFloat, PositiveInt
 
+from minimaxlab.config import StrictModel
 from minimaxlab.data.batches import IndexStream
 from minimaxlab.data.domains import Domain
-from minimaxlab.domains.loop import TrainingState, run_epochs
 from minimaxlab.domains.retrieval import embed, precision_at_k
 from minimaxlab.interrupt import StopSignal
 from minimaxlab.models.digits import DomainEmbedder
 from minimaxlab.reproducibility import derived_seed
 from minimaxlab.runs import Run
+from minimaxlab.training.loop import Schedule, TrainingLoop
+from minimaxlab.training.state import TrainingState
 
 Mining = Literal["batch-all", "batch-hard", "random"]
 SHUFFLE_STREAM, MINING_STREAM = 11, 12
 MONITOR_K = 10
+
+
+class TripletTrainConfig(StrictModel):
+    epochs: PositiveInt = 20  # an epoch is one pass over the larger domain
+    batch_size: PositiveInt = 128  # per domain
+    lr: PositiveFloat = 1e-3  # Adam
+    margin: PositiveFloat = 0.2  # on distances between unit vectors (0 to 2)
+    # How positives and negatives are picked in a batch. batch-hard (hardest p and n per
+    # anchor) collapsed every embedding to one point from scratch in the quick profile.
+    mining: Mining = "batch-all"
+    monitor: PositiveInt = 500  # test images per domain for the per-epoch precision@10
 
 
 def distances(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
@@ -85,44 +101,79 @@ def monitor_precision(
 def train_embedding(
     model: DomainEmbedder,
     domains: dict[str, Domain],
+    train: TripletTrainConfig,
     *,
-    epochs: int,
-    batch_size: int,
-    lr: float,
-    margin: float,
-    mining: Mining,
-    monitor: int,
     seed: int,
     run: Run,
-    resume: dict[str, Any] | None,
     stop: StopSignal | None,
     progress: bool,
 ) -> dict[str, Any]:
-    """Adam on the two-way cross-domain triplet loss, ``batch_size`` images of each domain per
-    step; an epoch is one pass over the larger domain. Returns the per-epoch history."""
+    """Adam on the two-way cross-domain triplet loss, ``train.batch_size`` images of each
+    domain per step, continuing the run's checkpoint if there is one; an epoch is one pass over
+    the larger domain. Returns the steps, the seconds and the per-epoch history."""
+    optimizer = torch.optim.Adam(model.parameters(), lr=train.lr)
+    step = triplet_step(model, optimizer, domains, train, seed)
+    per_epoch = math.ceil(max(len(d.train) for d in domains.values()) / train.batch_size)
+    loop = TrainingLoop(
+        run,
+        TrainingState({"embedder": model}, {"adam": optimizer}),
+        step,
+        Schedule(train.epochs * per_epoch, log_every=per_epoch, steps_per_epoch=per_epoch),
+        stop=stop,
+        progress=progress,
+        description="triplet",
+        measure=lambda: monitor_precision(model, domains, train.monitor),
+    )
+    loop.restore()
+    model.train()
+    loop.train()
+    return {
+        "steps": loop.schedule.steps,
+        "seconds": round(loop.seconds, 1),
+        "history": loop.history,
+    }
+
+
+def triplet_step(
+    model: DomainEmbedder,
+    optimizer: torch.optim.Optimizer,
+    domains: dict[str, Domain],
+    train: TripletTrainConfig,
+    seed: int,
+) -> Callable[[int], dict[str, torch.Tensor]]:
+    """One update on step ``i``'s batches: its loss and the fraction of active triplets."""
     device = domains["A"].train.images.device
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     streams = {
-        key: IndexStream(len(d.train), batch_size, derived_seed(seed, SHUFFLE_STREAM, i), device)
+        key: IndexStream(
+            len(d.train), train.batch_size, derived_seed(seed, SHUFFLE_STREAM, i), device
+        )
         for i, (key, d) in enumerate(domains.items())
     }
-    steps_per_epoch = math.ceil(max(len(d.train) for d in domains.values()) / batch_size)
-    state = TrainingState.restore(model, optimizer, resume)
-    history = state.history
-    run.truncate_metrics(len(history))
 
-    def step_fn(step: int) -> dict[str, float]:
+    def step(i: int) -> dict[str, torch.Tensor]:
         embedded, labels = {}, {}
         for key, domain in domains.items():
-            indices = streams[key].batch(step)
+            indices = streams[key].batch(i)
             embedded[key] = model(domain.inputs(domain.train.images[indices]), key)
             labels[key] = domain.train.labels[indices]
-        generator = torch.Generator().manual_seed(derived_seed(seed, MINING_STREAM, step))
+        generator = torch.Generator().manual_seed(derived_seed(seed, MINING_STREAM, i))
         loss_ab, active_ab = triplet_loss(
-            embedded["A"], labels["A"], embedded["B"], labels["B"], margin, mining, generator
+            embedded["A"],
+            labels["A"],
+            embedded["B"],
+            labels["B"],
+            train.margin,
+            train.mining,
+            generator,
         )
         loss_ba, active_ba = triplet_loss(
-            embedded["B"], labels["B"], embedded["A"], labels["A"], margin, mining, generator
+            embedded["B"],
+            labels["B"],
+            embedded["A"],
+            labels["A"],
+            train.margin,
+            train.mining,
+            generator,
         )
         loss = (loss_ab + loss_ba) / 2
         optimizer.zero_grad(set_to_none=True)
@@ -130,29 +181,4 @@ def train_embedding(
         optimizer.step()
         return {"triplet_loss": loss, "active_triplets": (active_ab + active_ba) / 2}
 
-    def epoch_fn(epoch: int, means: dict[str, float]) -> None:
-        record = {"epoch": epoch, **means, **monitor_precision(model, domains, monitor)}
-        history.append(record)
-        run.log_metrics({"step": epoch, **{k: v for k, v in record.items() if k != "epoch"}})
-
-    def save_fn(step: int, sums_now: dict[str, torch.Tensor]) -> None:
-        run.save_checkpoint(state.checkpoint(step, sums_now))
-
-    model.train()
-    run_epochs(
-        epochs,
-        steps_per_epoch,
-        state.start_step,
-        state.sums,
-        step_fn,
-        epoch_fn,
-        save_fn,
-        stop,
-        "triplet",
-        progress,
-    )
-    return {
-        "steps": epochs * steps_per_epoch,
-        "seconds": round(state.seconds, 1),
-        "history": history,
-    }
+    return step

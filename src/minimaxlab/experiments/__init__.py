@@ -1,4 +1,5 @@
-"""The registry of named experiments (shared/SPEC.md)."""
+"""The registry of named experiments (shared/SPEC.md): one line each, in the order `minimaxlab
+list`, `run all` and the index show them (docs/adding-an-experiment.md says how to add one)."""
 
 from __future__ import annotations
 

@@ -7,15 +7,15 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import torch
 from pydantic import Field, NonNegativeFloat, PositiveFloat, PositiveInt, field_validator
 
 from minimaxlab.config import ExperimentConfig
-from minimaxlab.dynamics.bandit import Variant, run_bandit
+from minimaxlab.dynamics.bandit import BanditRun, Variant, run_bandit
 from minimaxlab.dynamics.figures import plot_bandit
 from minimaxlab.experiments.base import Experiment, RunContext
 from minimaxlab.report.account import number
-from minimaxlab.reproducibility import derived_seed
+from minimaxlab.reproducibility import derived_seed, seeded_generator
+from minimaxlab.runs import Run
 
 
 class BanditConfig(ExperimentConfig):
@@ -42,15 +42,85 @@ def _percent(fraction: float) -> str:
     return f"{100 * fraction:.1f}%"
 
 
-def run(config: BanditConfig, context: RunContext) -> dict[str, Any]:
-    variants = [
+def bandit_variants(config: BanditConfig) -> list[Variant]:
+    """Constant and decaying η, without and with a baseline, at every reward noise."""
+    return [
         Variant(decaying=decaying, baseline=baseline, noise=noise)
         for noise in config.reward_noise
         for decaying in (False, True)
         for baseline in (False, True)
     ]
-    generator = torch.Generator(device=context.device)
-    generator.manual_seed(derived_seed(config.seed, 1))
+
+
+def _variant_name(variant: Variant) -> str:
+    step = "decaying" if variant.decaying else "constant"
+    return f"{step} η, {'baseline' if variant.baseline else 'no baseline'}"
+
+
+def settling_row(
+    index: int, variant: Variant, result: BanditRun, config: BanditConfig
+) -> list[Any]:
+    """How often one variant's seeds settled on the best arm or on another, and when."""
+    best = int(np.argmax(config.arm_means))
+    settled = result.settled_at[index]
+    final = result.final_policy[:, index]  # k × seeds
+    on_best = settled > 0
+    elsewhere = (final.max(axis=0) >= config.settle_threshold) & (final.argmax(axis=0) != best)
+    when = settled[on_best]
+    return [
+        variant.noise,
+        "decaying" if variant.decaying else "constant",
+        "yes" if variant.baseline else "no",
+        _percent(on_best.mean()),
+        _percent(elsewhere.mean()),
+        _percent((~on_best & ~elsewhere).mean()),
+        "—" if not len(when) else int(np.median(when)),
+        "—" if not len(when) else "–".join(str(int(q)) for q in np.quantile(when, [0.25, 0.75])),
+        float(np.median(final[best])),
+        float(final[best].mean()),
+    ]
+
+
+def settling_table(
+    variants: list[Variant], result: BanditRun, config: BanditConfig
+) -> dict[str, Any]:
+    """One row per variant (see :func:`settling_row`)."""
+    threshold = config.settle_threshold
+    return {
+        "header": [
+            "reward noise σ",
+            "step size",
+            "baseline",
+            "settled on the best arm",
+            f"stuck on another arm (π ≥ {threshold:g})",
+            "undecided",
+            "settling step, median",
+            "settling step, 25–75%",
+            "final π(best), median",
+            "final π(best), mean",
+        ],
+        "rows": [settling_row(i, v, result, config) for i, v in enumerate(variants)],
+    }
+
+
+def plot_best_arm(
+    variants: list[Variant], result: BanditRun, config: BanditConfig, run_folder: Run
+) -> None:
+    """π(best arm) against the step, one figure per reward noise, one panel per variant."""
+    for noise in config.reward_noise:
+        chosen = [i for i, v in enumerate(variants) if v.noise == noise]
+        kind = "fixed rewards" if noise == 0 else f"reward noise σ = {noise:g}"
+        plot_bandit(
+            result.recorded_steps,
+            result.best_probability[:, chosen],
+            [_variant_name(variants[i]) for i in chosen],
+            f"{len(config.arm_means)} arms, means {config.arm_means}, {kind}; {config.seeds} seeds",
+            run_folder.figure_path(f"bandit/best_arm_noise_{noise:g}.png"),
+        )
+
+
+def run(config: BanditConfig, context: RunContext) -> dict[str, Any]:
+    variants = bandit_variants(config)
     result = run_bandit(
         config.arm_means,
         variants,
@@ -60,74 +130,23 @@ def run(config: BanditConfig, context: RunContext) -> dict[str, Any]:
         config.decay_steps,
         config.decay_power,
         config.settle_threshold,
-        generator,
+        seeded_generator(derived_seed(config.seed, 1), context.device),
         context.device,
         points=config.record_points,
         stop=context.stop,
     )
-    best = int(np.argmax(config.arm_means))
-    rows = []
-    for i, variant in enumerate(variants):
-        settled = result.settled_at[i]
-        final = result.final_policy[:, i]  # k × seeds
-        on_best = settled > 0
-        elsewhere = (final.max(axis=0) >= config.settle_threshold) & (final.argmax(axis=0) != best)
-        when = settled[on_best]
-        rows.append(
-            [
-                variant.noise,
-                "decaying" if variant.decaying else "constant",
-                "yes" if variant.baseline else "no",
-                _percent(on_best.mean()),
-                _percent(elsewhere.mean()),
-                _percent((~on_best & ~elsewhere).mean()),
-                "—" if not len(when) else int(np.median(when)),
-                "—"
-                if not len(when)
-                else "–".join(str(int(q)) for q in np.quantile(when, [0.25, 0.75])),
-                float(np.median(final[best])),
-                float(final[best].mean()),
-            ]
-        )
-    for noise in config.reward_noise:
-        chosen = [i for i, v in enumerate(variants) if v.noise == noise]
-        names = [
-            f"{'decaying' if variants[i].decaying else 'constant'} η, "
-            f"{'baseline' if variants[i].baseline else 'no baseline'}"
-            for i in chosen
-        ]
-        kind = "fixed rewards" if noise == 0 else f"reward noise σ = {noise:g}"
-        plot_bandit(
-            result.recorded_steps,
-            result.best_probability[:, chosen],
-            names,
-            f"{len(config.arm_means)} arms, means {config.arm_means}, {kind}; {config.seeds} seeds",
-            context.run.figure_path(f"bandit/best_arm_noise_{noise:g}.png"),
-        )
-    threshold = config.settle_threshold
+    plot_best_arm(variants, result, config, context.run)
+    title = (
+        "How often and how fast each variant settles on the best arm "
+        f"(π ≥ {config.settle_threshold:g} from some step to the end of {config.steps} steps; "
+        f"{config.seeds} seeds)"
+    )
     return {
         "arms": len(config.arm_means),
-        "best_arm": best,
+        "best_arm": int(np.argmax(config.arm_means)),
         "seeds": config.seeds,
         "steps": config.steps,
-        "tables": {
-            f"How often and how fast each variant settles on the best arm (π ≥ {threshold:g} "
-            f"from some step to the end of {config.steps} steps; {config.seeds} seeds)": {
-                "header": [
-                    "reward noise σ",
-                    "step size",
-                    "baseline",
-                    "settled on the best arm",
-                    f"stuck on another arm (π ≥ {threshold:g})",
-                    "undecided",
-                    "settling step, median",
-                    "settling step, 25–75%",
-                    "final π(best), median",
-                    "final π(best), mean",
-                ],
-                "rows": rows,
-            }
-        },
+        "tables": {title: settling_table(variants, result, config)},
     }
 
 

@@ -5,6 +5,11 @@ training example is measured: dead for ReLU (no gradient from any minibatch, eve
 units measured the same way still receive a gradient. The derivatives the argument rests on are
 checked against autograd.
 
+Every (setting, repeat) is one training through the generic loop, under its own key: a stop
+saves it mid-epoch and a resume continues it to the bit; a finished one is recorded in the sweep
+store and skipped. The measures at epoch ends are returned by the step function at an epoch's
+last step, so they are in the loop's records (and its checkpoint) and in ``metrics.jsonl``.
+
 Data: the 64 pixels, in [0, 1], of the project's fixed 80/20 split of digits (1,438 training,
 359 test images). They are not standardised: with inputs that are never negative, a unit's
 pre-activations on all images move together, so a shift of its bias can silence it everywhere
@@ -14,19 +19,20 @@ silenced more than 1% of the units in 20 epochs).
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import torch
 import torch.nn.functional as F
 from matplotlib import colormaps
 from pydantic import Field, PositiveFloat, PositiveInt, field_validator
-from rich.progress import Progress
 
 from minimaxlab.config import ExperimentConfig, StrictModel
 from minimaxlab.data.images import load_digits
 from minimaxlab.experiments.base import Experiment, RunContext
-from minimaxlab.interrupt import TrainingInterrupted
-from minimaxlab.metrics.units import silent_units, unit_weight_gradients
+from minimaxlab.metrics.units import RevivedUnits, unit_measures
 from minimaxlab.models.one_hidden import (
     ACTIVATIONS,
     Activation,
@@ -37,9 +43,13 @@ from minimaxlab.models.one_hidden import (
 from minimaxlab.plots import plot_line_panels
 from minimaxlab.report.account import listing, number
 from minimaxlab.reproducibility import derived_seed, seeded_generator
+from minimaxlab.runs import Run
+from minimaxlab.sweeps import SweepStore
+from minimaxlab.training.loop import Schedule, StepFn, TrainingLoop
+from minimaxlab.training.state import TrainingState
 
 LABELS = {"relu": "ReLU", "elu": "ELU"}
-# measured before training and after every epoch, for every setting and repeat
+# measured before training and after every epoch, for every setting and repeat (unit_measures)
 MEASURES = ("dead_fraction", "silent_unit_gradient", "revived_units", "train_loss", "test_accuracy")
 
 
@@ -116,6 +126,70 @@ def derivative_checks(
     return checks
 
 
+def training_key(activation: str, learning_rate: float, bias_init: float, repeat: int) -> str:
+    """``relu_lr0.1_bias-4_repeat0``: one training of the sweep, in files and metrics."""
+    return f"{setting_key(activation, learning_rate, bias_init)}_repeat{repeat}"
+
+
+def sweep_settings(config: DyingReluConfig) -> list[tuple[Activation, float, float]]:
+    """Every (activation, learning rate, initial bias) of the sweep, in the order trained."""
+    return [
+        (activation, learning_rate, bias_init)
+        for activation in config.activations
+        for learning_rate in config.learning_rates
+        for bias_init in config.bias_inits
+    ]
+
+
+class EpochBatches:
+    """The examples of step i of minibatch SGD over n examples: epoch, position = divmod(i,
+    steps_per_epoch), and the epoch's order is the (epoch+1)-th ``randperm`` of a generator
+    seeded with ``seed``, as one generator drawing an order per epoch gives them. The orders are
+    replayed from the seed when needed, so a run resumed within an epoch draws what it did."""
+
+    def __init__(self, n: int, batch_size: int, seed: int, device: torch.device) -> None:
+        self.n, self.batch_size, self.seed, self.device = n, batch_size, seed, device
+        self.steps_per_epoch = math.ceil(n / batch_size)  # the last batch may be smaller
+        self._generator = seeded_generator(seed, device)
+        self._epoch, self._order = -1, torch.empty(0)
+
+    def __call__(self, i: int) -> torch.Tensor:
+        epoch, position = divmod(i, self.steps_per_epoch)
+        if epoch < self._epoch:
+            self._generator, self._epoch = seeded_generator(self.seed, self.device), -1
+        while self._epoch < epoch:
+            self._order = torch.randperm(self.n, generator=self._generator, device=self.device)
+            self._epoch += 1
+        return self._order[position * self.batch_size : (position + 1) * self.batch_size]
+
+    def ends_epoch(self, i: int) -> bool:
+        return (i + 1) % self.steps_per_epoch == 0
+
+
+def sgd_step(
+    net: OneHiddenLayerNet,
+    optimizer: torch.optim.Optimizer,
+    train: tuple[torch.Tensor, torch.Tensor],
+    batches: EpochBatches,
+    measure: Callable[[], dict[str, torch.Tensor]],
+    key: str,
+) -> StepFn:
+    """One SGD step on the next minibatch; at an epoch's last step also ``measure()``. Numbers
+    are named ``<name>/<key>``, so the report draws one line per training."""
+    x_train, y_train = train
+
+    def step(i: int) -> dict[str, torch.Tensor]:
+        batch = batches(i)
+        loss = F.cross_entropy(net(x_train[batch]), y_train[batch])
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        numbers = {"minibatch_loss": loss, **(measure() if batches.ends_epoch(i) else {})}
+        return {f"{name}/{key}": value for name, value in numbers.items()}
+
+    return step
+
+
 def train_network(
     activation: Activation,
     learning_rate: float,
@@ -123,50 +197,54 @@ def train_network(
     repeat: int,
     data: tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor],
     config: DyingReluConfig,
-    device: torch.device,
-) -> dict[str, list[float | None]]:
-    """Train one network with minibatch SGD and measure it before training and after every
-    epoch: the fraction of silent units (pre-activation ≤ 0 on all training examples), the mean
-    |∂L/∂W| of those units, how many units were silent once and active later, the training loss
-    and the test accuracy."""
+    context: RunContext,
+) -> dict[str, Any]:
+    """Train one network with minibatch SGD through the generic loop (resumable under its
+    key); its measures (see ``unit_measures``) before training and after every epoch."""
     x_train, y_train, x_test, y_test = data
+    device, key = context.device, training_key(activation, learning_rate, bias_init, repeat)
     net = OneHiddenLayerNet(x_train.shape[1], config.hidden_size, 10, activation).to(device)
     # the same initial weights and minibatch orders for every setting of one repeat
     net.reset_parameters(bias_init, seeded_generator(derived_seed(config.seed, repeat, 0), device))
-    order = seeded_generator(derived_seed(config.seed, repeat, 1), device)
+    order_seed = derived_seed(config.seed, repeat, 1)
+    batches = EpochBatches(len(x_train), config.train.batch_size, order_seed, device)
+    revived = RevivedUnits(config.hidden_size).to(device)
+    measure = partial(unit_measures, net, revived, (x_train, y_train), (x_test, y_test))
+    # before training (a resume then restores the masks of ``revived`` from the checkpoint)
+    before = {name: float(value) for name, value in measure().items()}
     optimizer = torch.optim.SGD(net.parameters(), lr=learning_rate)
-    history: dict[str, list[float | None]] = {key: [] for key in MEASURES}
-    ever_silent = torch.zeros(config.hidden_size, dtype=torch.bool, device=device)
-    revived = torch.zeros_like(ever_silent)
+    step = sgd_step(net, optimizer, (x_train, y_train), batches, measure, key)
+    per_epoch = batches.steps_per_epoch
+    schedule = Schedule(config.train.epochs * per_epoch, per_epoch, steps_per_epoch=per_epoch)
+    state = TrainingState({"net": net, "revived_units": revived}, {"sgd": optimizer})
+    loop = TrainingLoop(
+        context.run, state, step, schedule, key=key, stop=context.stop, progress=context.progress
+    )
+    loop.restore()
+    # the records at epoch ends carry the measures; a record cut short by a stop does not
+    ends = [r for r in loop.train() if f"dead_fraction/{key}" in r]
+    measured = [before, *({name: r.get(f"{name}/{key}") for name in MEASURES} for r in ends)]
+    return {
+        "activation": activation,
+        "learning_rate": learning_rate,
+        "bias_init": bias_init,
+        "repeat": repeat,
+        **{name: [numbers.get(name) for numbers in measured] for name in MEASURES},
+    }
 
-    def measure() -> None:
-        silent = silent_units(net, x_train)
-        revived.logical_or_(ever_silent & ~silent)
-        ever_silent.logical_or_(silent)
-        gradients = unit_weight_gradients(net, x_train, y_train)
-        with torch.no_grad():
-            loss = F.cross_entropy(net(x_train), y_train).item()
-            accuracy = (net(x_test).argmax(1) == y_test).float().mean().item()
-        history["dead_fraction"].append(silent.float().mean().item())
-        history["silent_unit_gradient"].append(
-            gradients[silent].mean().item() if silent.any() else None
-        )
-        history["revived_units"].append(int(revived.sum()))
-        history["train_loss"].append(loss)
-        history["test_accuracy"].append(accuracy)
 
-    measure()
-    n, batch_size = x_train.shape[0], config.train.batch_size
-    for _ in range(config.train.epochs):
-        permutation = torch.randperm(n, generator=order, device=device)
-        for start in range(0, n, batch_size):
-            batch = permutation[start : start + batch_size]
-            loss = F.cross_entropy(net(x_train[batch]), y_train[batch])
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-        measure()
-    return history
+def setting_means(repeats: list[dict[str, Any]]) -> dict[str, Any]:
+    """One setting's trainings, combined: each measure's mean over the repeats, per epoch."""
+    first = repeats[0]
+    return {
+        "activation": first["activation"],
+        "learning_rate": first["learning_rate"],
+        "bias_init": first["bias_init"],
+        **{
+            name: [_mean(list(v)) for v in zip(*(r[name] for r in repeats), strict=True)]
+            for name in MEASURES
+        },
+    }
 
 
 def _mean(values: list[float | None]) -> float | None:
@@ -179,54 +257,10 @@ def _line_label(activation: str, bias: float) -> str:
     return f"{LABELS[activation]}, bias {bias:g}"
 
 
-def run(config: DyingReluConfig, context: RunContext) -> dict[str, Any]:
-    run_folder, device = context.run, context.device
-    data = digit_features(device, config.train.limit)
-    sweep_path = run_folder.path / "sweep.json"
-    results: dict[str, dict[str, Any]] = run_folder.read_json(sweep_path) or {}
-    settings = [
-        (activation, learning_rate, bias_init)
-        for activation in config.activations
-        for learning_rate in config.learning_rates
-        for bias_init in config.bias_inits
-    ]
-    with Progress(disable=not context.progress) as bar:
-        task = bar.add_task("settings", total=len(settings))
-        for activation, learning_rate, bias_init in settings:
-            key = setting_key(activation, learning_rate, bias_init)
-            if key not in results:
-                if context.stop is not None and context.stop.requested:
-                    raise TrainingInterrupted(len(results))  # finished settings are kept
-                run_folder.drop_metrics(lambda r, key=key: r.get("setting") == key)
-                histories = []
-                for repeat in range(config.repeats):
-                    history = train_network(
-                        activation, learning_rate, bias_init, repeat, data, config, device
-                    )
-                    # keyed by epoch, not step: the report's automatic step curves would run
-                    # all settings into one line; figures/dead_fraction.png shows them apart
-                    for epoch, values in enumerate(zip(*history.values(), strict=True)):
-                        run_folder.log_metrics(
-                            {"epoch": epoch, "setting": key, "repeat": repeat}
-                            | dict(zip(history, values, strict=True))
-                        )
-                    histories.append(history)
-                results[key] = {
-                    "activation": activation,
-                    "learning_rate": learning_rate,
-                    "bias_init": bias_init,
-                    # means over repeats, per epoch (0 = before training)
-                    **{
-                        measure: [
-                            _mean(list(v))
-                            for v in zip(*(h[measure] for h in histories), strict=True)
-                        ]
-                        for measure in MEASURES
-                    },
-                }
-                run_folder.write_json(sweep_path, results)
-            bar.advance(task)
-
+def plot_dead_fraction(
+    means: dict[str, dict[str, Any]], config: DyingReluConfig, run_folder: Run
+) -> None:
+    """The silent fraction against the epoch, one panel per learning rate."""
     epochs = list(range(config.train.epochs + 1))
     colours = colormaps["viridis"]
     styles = {
@@ -242,7 +276,7 @@ def run(config: DyingReluConfig, context: RunContext) -> dict[str, Any]:
             f"learning rate {lr:g}": {
                 _line_label(activation, bias): (
                     epochs,
-                    results[setting_key(activation, lr, bias)]["dead_fraction"],
+                    means[setting_key(activation, lr, bias)]["dead_fraction"],
                 )
                 for activation in config.activations
                 for bias in config.bias_inits
@@ -256,31 +290,37 @@ def run(config: DyingReluConfig, context: RunContext) -> dict[str, Any]:
         styles=styles,
     )
 
-    sizes = (config.hidden_size, data[0].shape[1])
-    probe = OneHiddenLayerNet(sizes[1], sizes[0], 10, "relu")
+
+def checked_layers(
+    config: DyingReluConfig, x_train: torch.Tensor
+) -> dict[str, tuple[torch.Tensor, torch.Tensor, torch.Tensor]]:
+    """The layers whose ∂h_r/∂W_kj is checked: a random small one, and the experiment's initial
+    layer on three training images."""
+    hidden, inputs = config.hidden_size, x_train.shape[1]
+    probe = OneHiddenLayerNet(inputs, hidden, 10, "relu")
     # bias 0 leaves the initial layer with pre-activations of both signs, so both branches of
     # each derivative are compared
     probe.reset_parameters(0.0, seeded_generator(config.seed, "cpu"))
     random_layer = seeded_generator(derived_seed(config.seed, 2), "cpu")
-    checks = derivative_checks(
-        {
-            "random 6×4 layer": (
-                torch.randn(6, 4, generator=random_layer, dtype=torch.float64),
-                torch.randn(6, generator=random_layer, dtype=torch.float64),
-                torch.randn(4, 4, generator=random_layer, dtype=torch.float64),
-            ),
-            f"the experiment's initial {sizes[0]}×{sizes[1]} layer, bias 0, 3 training images": (
-                probe.hidden.weight,
-                probe.hidden.bias,
-                data[0][:3],
-            ),
-        }
-    )
-    largest_error = max(c["max_abs_error"] for c in checks.values())
+    return {
+        "random 6×4 layer": (
+            torch.randn(6, 4, generator=random_layer, dtype=torch.float64),
+            torch.randn(6, generator=random_layer, dtype=torch.float64),
+            torch.randn(4, 4, generator=random_layer, dtype=torch.float64),
+        ),
+        f"the experiment's initial {hidden}×{inputs} layer, bias 0, 3 training images": (
+            probe.hidden.weight,
+            probe.hidden.bias,
+            x_train[:3],
+        ),
+    }
 
+
+def final_table(means: dict[str, dict[str, Any]], config: DyingReluConfig) -> dict[str, Any]:
+    """Every setting at the start and after the last epoch."""
     rows = []
-    for activation, learning_rate, bias_init in settings:
-        r = results[setting_key(activation, learning_rate, bias_init)]
+    for activation, learning_rate, bias_init in sweep_settings(config):
+        r = means[setting_key(activation, learning_rate, bias_init)]
         rows.append(
             [
                 LABELS[activation],
@@ -293,23 +333,39 @@ def run(config: DyingReluConfig, context: RunContext) -> dict[str, Any]:
                 r["test_accuracy"][-1],
             ]
         )
+    header = [
+        "units",
+        "learning rate",
+        "initial bias",
+        "silent at start",
+        "silent at end",
+        "units revived",
+        "mean |∂L/∂W| of silent units",
+        "test accuracy",
+    ]
+    return {"header": header, "rows": rows}
+
+
+def run(config: DyingReluConfig, context: RunContext) -> dict[str, Any]:
+    data = digit_features(context.device, config.train.limit)
+    repeats = range(config.repeats)
+    trainings = {training_key(*s, r): (*s, r) for s in sweep_settings(config) for r in repeats}
+    results = SweepStore(context.run).run_all(
+        trainings, lambda key: train_network(*trainings[key], data, config, context)
+    )
+    means = {
+        setting_key(*s): setting_means([results[training_key(*s, r)] for r in repeats])
+        for s in sweep_settings(config)
+    }
+    plot_dead_fraction(means, config, context.run)
+    checks = derivative_checks(checked_layers(config, data[0]))
     return {
         "data": f"digits, {data[0].shape[0]} training and {data[2].shape[0]} test images",
-        "derivative_checks_largest_error": largest_error,
+        "derivative_checks_largest_error": max(c["max_abs_error"] for c in checks.values()),
         "tables": {
-            f"After {config.train.epochs} epochs (means over {config.repeats} repeats)": {
-                "header": [
-                    "units",
-                    "learning rate",
-                    "initial bias",
-                    "silent at start",
-                    "silent at end",
-                    "units revived",
-                    "mean |∂L/∂W| of silent units",
-                    "test accuracy",
-                ],
-                "rows": rows,
-            },
+            f"After {config.train.epochs} epochs (means over {config.repeats} repeats)": (
+                final_table(means, config)
+            ),
             "Derivatives against autograd (float64)": {
                 "header": ["derivative", "largest |analytic − autograd|", "values compared"],
                 "rows": [[name, c["max_abs_error"], c["values"]] for name, c in checks.items()],

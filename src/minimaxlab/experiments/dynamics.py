@@ -18,11 +18,12 @@ from minimaxlab.dynamics.figures import (
     plot_spectral_radii,
     plot_trajectories,
 )
-from minimaxlab.dynamics.games import make_game
-from minimaxlab.dynamics.methods import METHODS, get_method, simulate, update_matrix
+from minimaxlab.dynamics.games import Game, make_game
+from minimaxlab.dynamics.methods import METHODS, Method, get_method, simulate, update_matrix
 from minimaxlab.experiments.base import Experiment, RunContext
 from minimaxlab.interrupt import TrainingInterrupted
 from minimaxlab.report.account import listing, number
+from minimaxlab.runs import Run
 
 MethodName = Literal["simultaneous", "alternating", "descent", "optimistic", "extragradient"]
 
@@ -61,32 +62,27 @@ def _interval_text(ranges: analysis.StepSizes, kind: str) -> str:
     return analysis.describe(ranges.intervals(kind))
 
 
-def _study_game(
-    index: int, setting: GameSetting, config: DynamicsConfig, context: RunContext
-) -> dict[str, Any]:
-    """Analyse, simulate and plot every method on one game; the rows of the report's tables."""
-    game = make_game(setting.game, setting.coef)
-    methods = [get_method(name) for name in config.methods]
-    folder = f"game_{index}_{game.name}"
-    target = game.stationary_point()
-    alpha = setting.lr
-    start = np.asarray(setting.start, dtype=float)
-
-    ranges = [analysis.step_sizes(game, m) for m in methods]
-    paths = [simulate(game, m, alpha, start, config.steps) for m in methods]
-    distances = [
-        analysis.distance_to_fixed_point(game, m, p) for m, p in zip(methods, paths, strict=True)
-    ]
-    rhos = [float(analysis.spectral_radius(game, m, np.array([alpha]))[0]) for m in methods]
+def _plot_game(
+    folder: str,
+    game: Game,
+    methods: list[Method],
+    paths: list[np.ndarray],
+    distances: list[np.ndarray],
+    ranges: list[analysis.StepSizes],
+    rhos: list[float],
+    config: DynamicsConfig,
+    alpha: float,
+    run_folder: Run,
+) -> None:
+    """The trajectories, ‖z_k − z*‖ against k, and ρ(A) against α, of every method."""
     scale = max(float(np.linalg.norm(m.affine(game).matrices[1], 2)) for m in methods)
     alphas = lr_axis(ranges, scale, config.lr_points)
     radii = [analysis.spectral_radius(game, m, alphas) for m in methods]
-
-    title = f"{game.formula}, α = {alpha:g}"
     plot_trajectories(
-        game, methods, paths, alpha, rhos, context.run.figure_path(f"{folder}/trajectories.png")
+        game, methods, paths, alpha, rhos, run_folder.figure_path(f"{folder}/trajectories.png")
     )
-    plot_distances(methods, distances, title, context.run.figure_path(f"{folder}/distance.png"))
+    title = f"{game.formula}, α = {alpha:g}"
+    plot_distances(methods, distances, title, run_folder.figure_path(f"{folder}/distance.png"))
     plot_spectral_radii(
         methods,
         alphas,
@@ -94,72 +90,140 @@ def _study_game(
         ranges,
         alpha,
         game.formula,
-        context.run.figure_path(f"{folder}/spectral_radius.png"),
+        run_folder.figure_path(f"{folder}/spectral_radius.png"),
     )
 
-    label = f"{index}: {game.formula}"
-    method_rows, probe_rows, details = [], [], {}
-    for method, steps, rho, distance in zip(methods, ranges, rhos, distances, strict=True):
-        probes = analysis.probe_ends(
-            game, method, steps, config.check_margin, config.check_max_steps
-        )
-        rate = analysis.growth_rate(game, method, alpha, config.rate_steps)
-        final = float(distance[-1])
-        method_rows.append(
-            [
-                label,
-                method.title,
-                _interval_text(steps, "converges"),
-                _interval_text(steps, "marginal"),
-                rho,
-                rate,
-                final if math.isfinite(final) else "overflow",
-                f"{sum(p.agrees for p in probes)} of {len(probes)}",
-            ]
-        )
-        probe_rows += [
-            [
-                label,
-                method.title,
-                p.where,
-                p.alpha,
-                p.expected,
-                p.seen,
-                p.steps,
-                p.distance_ratio if math.isfinite(p.distance_ratio) else "overflow",
-            ]
-            for p in probes
-        ]
-        matrix, constant = update_matrix(game, method, alpha)
-        details[method.name] = {
-            "pieces": [list(piece) for piece in steps.pieces],
-            "matrix": matrix.tolist(),
-            "constant": constant.tolist(),
-            "spectral_radius": rho,
-            "simulated_growth_per_step": rate,
-            "final_distance": final,
-            "probes": [p.__dict__ | {"agrees": p.agrees} for p in probes],
-        }
-    classification = game.classify()
-    return {
-        "game_row": [
+
+def _study_method(
+    game: Game,
+    method: Method,
+    steps: analysis.StepSizes,
+    rho: float,
+    distance: np.ndarray,
+    alpha: float,
+    config: DynamicsConfig,
+    label: str,
+) -> tuple[list[Any], list[list[Any]], dict[str, Any]]:
+    """One method on one game: its row of the methods table, its rows of the simulation checks,
+    and its details (pieces, update matrix, probes) for ``dynamics.json``."""
+    probes = analysis.probe_ends(game, method, steps, config.check_margin, config.check_max_steps)
+    rate = analysis.growth_rate(game, method, alpha, config.rate_steps)
+    final = float(distance[-1])
+    method_row = [
+        label,
+        method.title,
+        _interval_text(steps, "converges"),
+        _interval_text(steps, "marginal"),
+        rho,
+        rate,
+        final if math.isfinite(final) else "overflow",
+        f"{sum(p.agrees for p in probes)} of {len(probes)}",
+    ]
+    probe_rows = [
+        [
             label,
-            ", ".join(
-                f"{p} {'min' if m else 'max'}"
-                for p, m in zip(game.players, game.minimises, strict=True)
-            ),
-            "(" + ", ".join(f"{v:.4g}" for v in target) + ")",
-            classification["of_f"],
-            classification["for_the_game"],
-        ],
-        "method_rows": method_rows,
-        "probe_rows": probe_rows,
+            method.title,
+            p.where,
+            p.alpha,
+            p.expected,
+            p.seen,
+            p.steps,
+            p.distance_ratio if math.isfinite(p.distance_ratio) else "overflow",
+        ]
+        for p in probes
+    ]
+    matrix, constant = update_matrix(game, method, alpha)
+    details = {
+        "pieces": [list(piece) for piece in steps.pieces],
+        "matrix": matrix.tolist(),
+        "constant": constant.tolist(),
+        "spectral_radius": rho,
+        "simulated_growth_per_step": rate,
+        "final_distance": final,
+        "probes": [p.__dict__ | {"agrees": p.agrees} for p in probes],
+    }
+    return method_row, probe_rows, details
+
+
+def _study_game(
+    index: int, setting: GameSetting, config: DynamicsConfig, context: RunContext
+) -> dict[str, Any]:
+    """Analyse, simulate and plot every method on one game; the rows of the report's tables."""
+    game = make_game(setting.game, setting.coef)
+    methods = [get_method(name) for name in config.methods]
+    target = game.stationary_point()
+    alpha = setting.lr
+    start = np.asarray(setting.start, dtype=float)
+    ranges = [analysis.step_sizes(game, m) for m in methods]
+    paths = [simulate(game, m, alpha, start, config.steps) for m in methods]
+    distances = [
+        analysis.distance_to_fixed_point(game, m, p) for m, p in zip(methods, paths, strict=True)
+    ]
+    rhos = [float(analysis.spectral_radius(game, m, np.array([alpha]))[0]) for m in methods]
+    folder = f"game_{index}_{game.name}"
+    _plot_game(folder, game, methods, paths, distances, ranges, rhos, config, alpha, context.run)
+
+    label = f"{index}: {game.formula}"
+    studies = [
+        _study_method(game, method, steps, rho, distance, alpha, config, label)
+        for method, steps, rho, distance in zip(methods, ranges, rhos, distances, strict=True)
+    ]
+    classification = game.classify()
+    players = ", ".join(
+        f"{p} {'min' if m else 'max'}" for p, m in zip(game.players, game.minimises, strict=True)
+    )
+    point = "(" + ", ".join(f"{v:.4g}" for v in target) + ")"
+    return {
+        "game_row": [label, players, point, classification["of_f"], classification["for_the_game"]],
+        "method_rows": [row for row, _, _ in studies],
+        "probe_rows": [row for _, rows, _ in studies for row in rows],
         "details": {
             "formula": game.formula,
             "stationary_point": target.tolist(),
             "classification": classification,
             "lr": alpha,
-            "methods": details,
+            "methods": {m.name: d for m, (_, _, d) in zip(methods, studies, strict=True)},
+        },
+    }
+
+
+def _tables(
+    game_rows: list[list[Any]],
+    method_rows: list[list[Any]],
+    probe_rows: list[list[Any]],
+    config: DynamicsConfig,
+) -> dict[str, Any]:
+    return {
+        "Games and their stationary points": {
+            "header": ["game", "players", "stationary point", "for f", "for the game"],
+            "rows": game_rows,
+        },
+        "Methods: convergent step sizes from the eigenvalues, and the trajectories": {
+            "header": [
+                "game",
+                "method",
+                "converges for α in",
+                "ρ = 1 for α in",
+                "ρ(A) at the paths' α",
+                f"growth per step, simulated ({config.rate_steps} steps)",
+                f"‖z − z*‖ after {config.steps} steps",
+                "ends confirmed by simulation",
+            ],
+            "rows": method_rows,
+        },
+        "Simulations just inside and outside every end (α·(1 ∓ "
+        f"{config.check_margin:g}), from z* + (0.6, −0.8))": {
+            "header": [
+                "game",
+                "method",
+                "where",
+                "α",
+                "eigenvalues say",
+                "simulation did",
+                "steps",
+                "‖z_N − z*‖ / ‖z_0 − z*‖",
+            ],
+            "rows": probe_rows,
         },
     }
 
@@ -171,8 +235,7 @@ def run(config: DynamicsConfig, context: RunContext) -> dict[str, Any]:
         if context.stop is not None and context.stop.requested:
             raise TrainingInterrupted(index - 1)  # seconds of work: a resume starts over
         study = _study_game(index, setting, config, context)
-        key = f"game_{index}"
-        details[key] = study["details"]
+        details[f"game_{index}"] = study["details"]
         game_rows.append(study["game_row"])
         method_rows += study["method_rows"]
         probe_rows += study["probe_rows"]
@@ -180,39 +243,7 @@ def run(config: DynamicsConfig, context: RunContext) -> dict[str, Any]:
     agreeing = sum(row[4] == row[5] for row in probe_rows)
     return {
         "simulation_checks": f"{agreeing} of {len(probe_rows)} agree with the eigenvalues",
-        "tables": {
-            "Games and their stationary points": {
-                "header": ["game", "players", "stationary point", "for f", "for the game"],
-                "rows": game_rows,
-            },
-            "Methods: convergent step sizes from the eigenvalues, and the trajectories": {
-                "header": [
-                    "game",
-                    "method",
-                    "converges for α in",
-                    "ρ = 1 for α in",
-                    "ρ(A) at the paths' α",
-                    f"growth per step, simulated ({config.rate_steps} steps)",
-                    f"‖z − z*‖ after {config.steps} steps",
-                    "ends confirmed by simulation",
-                ],
-                "rows": method_rows,
-            },
-            "Simulations just inside and outside every end (α·(1 ∓ "
-            f"{config.check_margin:g}), from z* + (0.6, −0.8))": {
-                "header": [
-                    "game",
-                    "method",
-                    "where",
-                    "α",
-                    "eigenvalues say",
-                    "simulation did",
-                    "steps",
-                    "‖z_N − z*‖ / ‖z_0 − z*‖",
-                ],
-                "rows": probe_rows,
-            },
-        },
+        "tables": _tables(game_rows, method_rows, probe_rows, config),
     }
 
 

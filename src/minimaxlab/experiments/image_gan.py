@@ -14,6 +14,7 @@ from minimaxlab.data.images import ImageSet
 from minimaxlab.data.registry import first_available, load_images
 from minimaxlab.errors import MinimaxlabError
 from minimaxlab.experiments.base import RunContext
+from minimaxlab.gan.family import GanFamily
 from minimaxlab.gan.trainer import GanTrainer
 from minimaxlab.metrics.evaluate import evaluate_run
 from minimaxlab.report.account import compared, number
@@ -42,8 +43,10 @@ def train_image_gan(
     context: RunContext,
     build_models: Callable[[Any], dict[str, nn.Module]],
     image_shape: tuple[int, int, int] = (1, 28, 28),
+    family: GanFamily | None = None,
 ) -> dict[str, Any]:
-    """Train the generator and discriminator that ``build_models`` makes on the config's data."""
+    """Train the generator and discriminator that ``build_models`` makes on the config's data,
+    with ``family``'s losses and updates (default: those the config's ``train`` describes)."""
     data = load_training_images(config.data, context)
     if data.shape != image_shape:
         raise MinimaxlabError(
@@ -60,6 +63,7 @@ def train_image_gan(
         context.run,
         seed=config.seed,
         progress=context.progress,
+        family=family,
     )
     if context.resume:
         trainer.load_state_dict(context.run.load_checkpoint(context.device))

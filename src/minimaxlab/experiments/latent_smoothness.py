@@ -7,15 +7,29 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+import torch
 from pydantic import NonNegativeInt, PositiveFloat, PositiveInt
+from torch import nn
 
-from minimaxlab.config import ExperimentConfig, StrictModel
-from minimaxlab.experiments.base import Experiment, RunContext
-from minimaxlab.latent.paths import latent_path_run
+from minimaxlab.config import ExperimentConfig, StrictModel, resolve_config, validate
+from minimaxlab.data.registry import load_images
+from minimaxlab.errors import MinimaxlabError
+from minimaxlab.experiments.base import Experiment, RunContext, missing_data
+from minimaxlab.experiments.dcgan_fashion import EXPERIMENT as DCGAN_FASHION
+from minimaxlab.experiments.gan_mnist import EXPERIMENT as GAN_MNIST
+from minimaxlab.experiments.wgan_gp import EXPERIMENT as WGAN_GP
+from minimaxlab.generative import GENERATOR
+from minimaxlab.latent.invert import invert
+from minimaxlab.latent.paths import PathResult, least_change_path
+from minimaxlab.plots import plot_bars, save_image_grid
 from minimaxlab.report.account import compared, number
 from minimaxlab.runs import Run
+from minimaxlab.training.state import load_models
 
 QUALITY = ("frechet_distance", "precision", "recall", "coverage")
+# The GANs it can train twice (imported one by one: the registry imports this module).
+BASES = {e.name: e for e in (GAN_MNIST, WGAN_GP, DCGAN_FASHION)}
+TRAININGS = ("without", "with")  # the penalty's weight: 0, then smoothness_weight
 
 
 class PathConfig(StrictModel):
@@ -35,71 +49,112 @@ class LatentSmoothnessConfig(ExperimentConfig):
     path: PathConfig = PathConfig()
 
 
-def _trained(folder, overrides: list[str], config: LatentSmoothnessConfig, context: RunContext):
-    """The run in ``folder``: reused when finished, resumed when stopped, else trained."""
-    from minimaxlab.launch import run_experiment  # the registry imports this module
-
-    if (folder / "summary.json").is_file() and Run(folder).read_summary().get(
-        "status"
-    ) == "finished":
-        return Run(folder)
-    if (folder / "checkpoint.pt").is_file():
-        return run_experiment(resume=folder, progress=context.progress)
-    return run_experiment(
-        config.base,
-        profile=config.base_profile,
-        overrides=overrides,
-        seed=config.seed,
-        device=str(context.device),
-        out=folder,
-        progress=context.progress,
-    )
-
-
 def run(config: LatentSmoothnessConfig, context: RunContext) -> dict[str, Any]:
-    results = {}
-    for label, weight in (("without", 0.0), ("with", config.smoothness_weight)):
-        # float32 for both: the penalty forces it on "with" (gan/speed.py), and the two
-        # trainings should differ in the penalty alone.
-        overrides = [
-            "train.speed.precision=float32",
-            *config.base_overrides,
-            f"train.smoothness_weight={weight}",
-        ]
-        trained = _trained(context.run.path / label, overrides, config, context)
-        path = config.path
-        table = latent_path_run(
-            trained.path,
-            path.points,
-            path.images,
-            path.steps,
-            path.invert_steps,
-            path.restarts,
-            seed=config.seed,
-            device=context.device,
+    results, paths, strips = {}, {}, []
+    for label, weight in zip(TRAININGS, (0.0, config.smoothness_weight), strict=True):
+        trained = context.run_child(
+            config.base, _overrides(config, weight), context.run.path / label, config.base_profile
         )
-        evaluation = trained.read_summary().get("evaluation") or {}
-        quality = evaluation.get("generated", {})
-        results[label] = {
-            "smoothness_weight": weight,
-            "run": str(trained.path),
-            "U_straight": table["straight"]["U"],
-            "U_optimised": table["optimised"]["U"],
-            "image_energy_straight": table["straight"]["image_energy"],
-            **{key: quality.get(key) for key in QUALITY},
-        }
+        generator = _trained_generator(trained, config.base, context.device)
+        targets = _end_images(trained, config.path.images, context.device)
+        paths[label], strip = _least_change_path(generator, targets, config.path, config.seed)
+        results[label] = _result(trained, weight, paths[label])
+        strips.append(strip)
+    _write_paths(paths, torch.cat(strips), config.path.points, context.run)
     return {"base": config.base, "results": results}
 
 
-def missing_data(config: LatentSmoothnessConfig) -> str | None:
-    """The data of the base experiment's config."""
-    from minimaxlab.config import resolve_config
-    from minimaxlab.experiments import get_experiment
-    from minimaxlab.lab import missing_data as base_missing
+def _overrides(config: LatentSmoothnessConfig, weight: float) -> list[str]:
+    # float32 for both: the penalty forces it on "with" (gan/speed.py), and the two trainings
+    # should differ in the penalty alone.
+    return [
+        "train.speed.precision=float32",
+        *config.base_overrides,
+        f"train.smoothness_weight={weight}",
+    ]
 
-    base = get_experiment(config.base)
+
+def _trained_generator(trained: Run, base: str, device: torch.device) -> nn.Module:
+    """The generator of ``trained``, a run of ``base``, through the generative-run contract:
+    ``build_models(config)[GENERATOR]`` with the weights of checkpoint.pt."""
+    experiment = BASES[base]
+    models = experiment.build_models(validate(experiment.config_class, trained.read_config()))
+    generator = models[GENERATOR]
+    load_models(trained.load_checkpoint(map_location=device), generator=generator)
+    return generator.to(device).eval()
+
+
+def _end_images(trained: Run, indices: tuple[int, int], device: torch.device) -> torch.Tensor:
+    """The two test images the path joins, from the data set ``trained`` trained on (after
+    any fallback), shaped as its config shaped them."""
+    data = trained.read_config()["data"]
+    name = trained.read_summary().get("data", {}).get("name", data["name"])
+    test = load_images(
+        name, "test", root=data["root"], image_size=data["image_size"], device=device
+    )
+    if max(indices) >= len(test):
+        raise MinimaxlabError(
+            f"path.images must be two indices below {len(test)}, the size of {name}'s test "
+            f"split (got {list(indices)})"
+        )
+    return test.gan_batch(torch.tensor(indices, device=test.device))
+
+
+def _least_change_path(
+    generator: nn.Module, targets: torch.Tensor, path: PathConfig, seed: int
+) -> tuple[PathResult, torch.Tensor]:
+    """Invert both images (best of the starts), then optimise the path between their codes;
+    the path, and its images (the straight line's, then the optimised path's)."""
+    inversion = invert(generator, targets, path.restarts, path.invert_steps, seed=seed)
+    best = inversion.errors.argmin(dim=1)
+    z_a, z_b = inversion.codes[0, best[0]], inversion.codes[1, best[1]]
+    result = least_change_path(generator, z_a, z_b, targets[0], targets[1], path.points, path.steps)
+    with torch.no_grad():
+        return result, torch.cat([generator(result.straight), generator(result.optimised)])
+
+
+def _result(trained: Run, weight: float, path: PathResult) -> dict[str, Any]:
+    """U of both paths, and the sample quality that the training's evaluation measured."""
+    evaluation = trained.read_summary().get("evaluation") or {}
+    quality = evaluation.get("generated", {})
+    return {
+        "smoothness_weight": weight,
+        "run": str(trained.path),
+        "U_straight": path.straight_u,
+        "U_optimised": path.optimised_u,
+        "image_energy_straight": path.straight_image_energy,
+        **{key: quality.get(key) for key in QUALITY},
+    }
+
+
+def _write_paths(paths: dict[str, PathResult], strips: torch.Tensor, points: int, run: Run) -> None:
+    """The four paths (latent-paths.pt), their image strips (straight, then optimised, without
+    then with the penalty) and their U as bars."""
+    run.save_torch(
+        "latent-paths.pt",
+        {
+            label: {"straight": path.straight.cpu(), "optimised": path.optimised.cpu()}
+            for label, path in paths.items()
+        },
+    )
+    save_image_grid(strips, run.figure_path("latent_paths.png"), nrow=points)
+    plot_bars(
+        {
+            "straight line": [paths[label].straight_u for label in TRAININGS],
+            "optimised path": [paths[label].optimised_u for label in TRAININGS],
+        },
+        [f"{label} the penalty" for label in TRAININGS],
+        run.figure_path("path_energy.png"),
+        title="Path energy U between the two inverted test images",
+        ylabel="U",
+    )
+
+
+def base_missing_data(config: LatentSmoothnessConfig) -> str | None:
+    """The data of the base experiment's config."""
+    base = BASES[config.base]
     overrides = config.base_overrides
-    return base_missing(
+    return missing_data(
         base, resolve_config(base.config_class, base.name, config.base_profile, overrides)
     )
 
@@ -135,8 +190,8 @@ EXPERIMENT = Experiment(
     config_class=LatentSmoothnessConfig,
     run=run,
     account=account,
-    missing_data=missing_data,
-    headline_figure="with/figures/latent_path/*.png",
+    missing_data=base_missing_data,
+    headline_figure="figures/path_energy.png",
     key_numbers=(
         "base",
         "results.without.U_optimised",

@@ -3,29 +3,31 @@ RNN complete? The label, the T-th digit, equals the first one, so the model has 
 digit across T − 1 steps of distracting input.
 
 Each (model, T) of the sweep is trained from its own initial weights on a fresh stream (both
-models of one T see the same stream) and then scored on fresh palindromes. A finished setting
-is stored in ``sweep.json`` and skipped on resume; the setting in progress is checkpointed every
-``train.checkpoint_every`` steps and on a stop request.
+models of one T see the same stream) and then scored on fresh palindromes. Each setting trains
+through the generic loop under its own key (checkpointed every ``train.checkpoint_every`` steps
+and on a stop request, resumed to the bit); a finished setting is recorded in the sweep store and
+skipped on resume.
 """
 
 from __future__ import annotations
 
-import time
 from typing import Any, Literal
 
 import torch
 import torch.nn.functional as F
 from pydantic import Field, PositiveFloat, PositiveInt, field_validator
-from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
 from minimaxlab.config import ExperimentConfig, StrictModel
 from minimaxlab.data.sequences import DIGITS, palindrome_batch
 from minimaxlab.experiments.base import Experiment, RunContext
-from minimaxlab.interrupt import TrainingInterrupted
 from minimaxlab.models.recurrent import LSTM, VanillaRNN
 from minimaxlab.plots import plot_line_panels
 from minimaxlab.report.account import listing, number
 from minimaxlab.reproducibility import derived_seed, seeded_generator
+from minimaxlab.runs import Run
+from minimaxlab.sweeps import SweepStore
+from minimaxlab.training.loop import Schedule, StepFn, TrainingLoop
+from minimaxlab.training.state import TrainingState
 
 ModelName = Literal["lstm", "rnn"]
 LABELS = {"lstm": "LSTM", "rnn": "RNN"}
@@ -101,157 +103,79 @@ def palindrome_accuracy(
     return correct / n
 
 
-class SettingTrainer:
-    """Trains one (model, T) of the sweep on its own palindrome stream, resumably."""
+def setting_state(
+    name: str, length: int, config: LstmPalindromeConfig, device: torch.device
+) -> TrainingState:
+    """The untrained model of one (model, T), its RMSprop and its palindrome stream. Both models
+    of one T train on the same stream (seeded by T) and are scored on the same palindromes."""
+    model = build_model(name, config.model).to(device)
+    model_index = list(LABELS).index(name)
+    model.reset_parameters(
+        seeded_generator(derived_seed(config.seed, length, 2, model_index), device)
+    )
+    stream = seeded_generator(derived_seed(config.seed, length, 1), device)
+    optimizer = torch.optim.RMSprop(model.parameters(), lr=config.train.learning_rate)
+    return TrainingState({"model": model}, {"rmsprop": optimizer}, generators={"stream": stream})
 
-    def __init__(
-        self,
-        name: str,
-        length: int,
-        config: LstmPalindromeConfig,
-        context: RunContext,
-    ) -> None:
-        self.name, self.length, self.config, self.context = name, length, config, context
-        self.key = setting_key(name, length)
-        self.accuracy_key = f"{self.key}_accuracy"
-        device = context.device
-        model_index = list(LABELS).index(name)
-        self.model = build_model(name, config.model).to(device)
-        self.model.reset_parameters(
-            seeded_generator(derived_seed(config.seed, length, 2, model_index), device)
-        )
-        # Both models of one T train on the same stream and are scored on the same palindromes.
-        self.stream = seeded_generator(derived_seed(config.seed, length, 1), device)
-        self.optimizer = torch.optim.RMSprop(self.model.parameters(), lr=config.train.learning_rate)
-        self.step = 0
-        self.seconds = 0.0  # training time, summed over resumes
-        self.first_solved: int | None = None
-        self.last_loss: float | None = None  # mean cross-entropy of the last logged window
-        self._window = torch.zeros(2, device=device)  # loss sum, correct count
-        self._window_steps = 0
 
-    # ---- checkpoints -------------------------------------------------------------------------
-    def state(self) -> dict[str, Any]:
-        """Everything needed to continue this setting exactly: weights, optimiser, stream."""
-        return {
-            "setting": self.key,
-            "step": self.step,
-            "seconds": self.seconds,
-            "first_solved": self.first_solved,
-            "last_loss": self.last_loss,
-            "model": self.model.state_dict(),
-            "optimizer": self.optimizer.state_dict(),
-            "stream": self.stream.get_state(),
-        }
+def training_step(
+    state: TrainingState, length: int, train: TrainConfig, device: torch.device, key: str
+) -> StepFn:
+    """One RMSprop step on a fresh batch: cross-entropy at the last step, clipped gradient norm.
+    Its numbers are named ``loss/<key>`` and ``accuracy/<key>``, so the report draws one line per
+    setting instead of running the settings into one."""
+    model, optimizer = state.models["model"], state.optimizers["rmsprop"]
+    stream = state.generators["stream"]
 
-    def load_state(self, state: dict[str, Any]) -> None:
-        """Continue from what :meth:`state` saved."""
-        self.model.load_state_dict(state["model"])
-        self.optimizer.load_state_dict(state["optimizer"])
-        self.stream.set_state(state["stream"])
-        self.step, self.seconds = state["step"], state["seconds"]
-        self.first_solved, self.last_loss = state["first_solved"], state["last_loss"]
-
-    def save(self) -> None:
-        """Write this setting's state to the run's checkpoint.pt (one setting at a time)."""
-        self.context.run.save_checkpoint(self.state())
-
-    # ---- training ----------------------------------------------------------------------------
-    def train_step(self) -> None:
-        """One RMSprop step on a fresh batch: cross-entropy at the last step, clipped norm."""
-        train = self.config.train
-        inputs, labels = palindrome_batch(
-            train.batch_size, self.length, self.stream, self.context.device
-        )
-        logits = self.model(inputs)
+    def step(i: int) -> dict[str, torch.Tensor]:
+        inputs, labels = palindrome_batch(train.batch_size, length, stream, device)
+        logits = model(inputs)
         loss = F.cross_entropy(logits, labels)
-        self.optimizer.zero_grad(set_to_none=True)
+        optimizer.zero_grad(set_to_none=True)
         loss.backward()
-        torch.nn.utils.clip_grad_norm_(self.model.parameters(), train.clip_norm)
-        self.optimizer.step()
-        with torch.no_grad():
-            # every batch is fresh, so this is accuracy on unseen palindromes too
-            self._window[0] += loss.detach()
-            self._window[1] += (logits.argmax(1) == labels).sum() / labels.numel()
-        self._window_steps += 1
-        self.step += 1
+        torch.nn.utils.clip_grad_norm_(model.parameters(), train.clip_norm)
+        optimizer.step()
+        # every batch is fresh, so this is accuracy on unseen palindromes too
+        accuracy = (logits.argmax(1) == labels).sum() / labels.numel()
+        return {f"loss/{key}": loss, f"accuracy/{key}": accuracy}
 
-    def log_window(self) -> float | None:
-        """Log the window's mean accuracy, keep its mean loss (one device sync); return the
-        accuracy."""
-        if self._window_steps == 0:
-            return None
-        loss, accuracy = (self._window / self._window_steps).tolist()
-        self.context.run.log_metrics({"step": self.step, self.accuracy_key: accuracy})
-        self.last_loss = loss
-        if self.first_solved is None and accuracy >= SOLVED:
-            self.first_solved = self.step
-        self._window.zero_()
-        self._window_steps = 0
-        return accuracy
-
-    def train(self, bar: Progress) -> None:
-        """Train to ``train.steps``; on a stop request, checkpoint and raise."""
-        train, stop = self.config.train, self.context.stop
-        task = bar.add_task(self.key, total=train.steps, completed=self.step, stats="")
-        started = time.perf_counter()
-        while self.step < train.steps:
-            self.train_step()
-            bar.update(task, advance=1)
-            if self.step % train.log_every == 0:
-                accuracy = self.log_window()
-                bar.update(task, stats=f"accuracy {accuracy:.3f}")
-            stopping = stop is not None and stop.requested
-            if stopping or self.step % train.checkpoint_every == 0:
-                self.seconds += time.perf_counter() - started
-                started = time.perf_counter()
-                if stopping:
-                    self.log_window()
-                self.save()
-                if stopping:
-                    raise TrainingInterrupted(self.step)
-        self.log_window()
-        self.seconds += time.perf_counter() - started
-        bar.remove_task(task)
+    return step
 
 
-def _progress_bar(show: bool) -> Progress:
-    return Progress(
-        TextColumn("{task.description}"),
-        BarColumn(bar_width=24),
-        TextColumn("{task.completed:.0f}/{task.total:.0f}"),
-        TextColumn("{task.fields[stats]}"),
-        TimeRemainingColumn(),
-        disable=not show,
-    )
-
-
-def _train_or_resume(
-    name: str, length: int, config: LstmPalindromeConfig, context: RunContext, bar: Progress
+def train_setting(
+    name: str, length: int, config: LstmPalindromeConfig, context: RunContext
 ) -> dict[str, Any]:
-    trainer = SettingTrainer(name, length, config, context)
-    run = context.run
-    # on the CPU: a generator's state must be a CPU tensor; weights are copied onto the device
-    state = run.load_checkpoint("cpu") if run.has_checkpoint() else None
-    if state is not None and state.get("setting") == trainer.key:
-        trainer.load_state(state)
-    # training the checkpoint lost is logged again
-    run.drop_metrics(lambda r: trainer.accuracy_key in r and r["step"] > trainer.step)
-    trainer.train(bar)
-    trainer.model.eval()
-    evaluation = seeded_generator(derived_seed(config.seed, length, 3), context.device)
-    accuracy = palindrome_accuracy(
-        trainer.model, length, config.eval_size, evaluation, context.device
+    """Train one (model, T), resuming its checkpoint if the run holds one, then score it on
+    fresh palindromes and save its weights under ``models/``; its row of the sweep."""
+    key, device, train = setting_key(name, length), context.device, config.train
+    state = setting_state(name, length, config, device)
+    schedule = Schedule(train.steps, train.log_every, train.checkpoint_every)
+    step = training_step(state, length, train, device, key)
+    loop = TrainingLoop(
+        context.run,
+        state,
+        step,
+        schedule,
+        key=key,
+        stop=context.stop,
+        progress=context.progress,
+        description=key,
     )
-    run.save_torch(f"models/{trainer.key}.pt", trainer.model.state_dict())
+    loop.restore()
+    history = loop.train()
+    model = state.models["model"].eval()
+    evaluation = seeded_generator(derived_seed(config.seed, length, 3), device)
+    accuracy = palindrome_accuracy(model, length, config.eval_size, evaluation, device)
+    context.run.save_torch(f"models/{key}.pt", model.state_dict())
+    solved = [r["step"] for r in history if r[f"accuracy/{key}"] >= SOLVED]
     return {
         "model": name,
         "length": length,
         "accuracy": accuracy,
-        "steps": trainer.step,
-        "first_step_at_99": trainer.first_solved,
-        "last_loss": trainer.last_loss,
-        "seconds": round(trainer.seconds, 1),
+        "steps": loop.step,
+        "first_step_at_99": solved[0] if solved else None,
+        "last_loss": history[-1][f"loss/{key}"],  # the mean cross-entropy of the last record
+        "seconds": round(loop.seconds, 1),
     }
 
 
@@ -260,24 +184,12 @@ def _curve(records: list[dict[str, Any]], key: str) -> tuple[list[float], list[f
     return [p[0] for p in points], [p[1] for p in points]
 
 
-def run(config: LstmPalindromeConfig, context: RunContext) -> dict[str, Any]:
-    run_folder = context.run
-    sweep_path = run_folder.path / "sweep.json"
-    results: dict[str, dict[str, Any]] = run_folder.read_json(sweep_path) or {}
-    with _progress_bar(context.progress) as bar:
-        for length in config.lengths:
-            for name in config.models:
-                key = setting_key(name, length)
-                if key in results:
-                    continue
-                results[key] = _train_or_resume(name, length, config, context, bar)
-                run_folder.write_json(sweep_path, results)
-
-    lengths = sorted(config.lengths)  # trained in the order given, shown in order of T
-    accuracy = {
-        name: {length: results[setting_key(name, length)]["accuracy"] for length in lengths}
-        for name in config.models
-    }
+def plot_accuracy(
+    accuracy: dict[str, dict[int, float]], config: LstmPalindromeConfig, run_folder: Run
+) -> None:
+    """Accuracy on fresh palindromes against T, and the training stream's accuracy against the
+    step for every (model, T)."""
+    lengths = sorted(config.lengths)
     plot_line_panels(
         {
             "accuracy on fresh palindromes": {
@@ -297,7 +209,7 @@ def run(config: LstmPalindromeConfig, context: RunContext) -> dict[str, Any]:
     plot_line_panels(
         {
             LABELS[name]: {
-                f"T = {length}": _curve(records, f"{setting_key(name, length)}_accuracy")
+                f"T = {length}": _curve(records, f"accuracy/{setting_key(name, length)}")
                 for length in lengths
             }
             for name in config.models
@@ -308,6 +220,60 @@ def run(config: LstmPalindromeConfig, context: RunContext) -> dict[str, Any]:
         reference=(1 / DIGITS, "chance"),
         ylim=(0, 1.02),
     )
+
+
+def tables(
+    accuracy: dict[str, dict[int, float]],
+    results: dict[str, dict[str, Any]],
+    config: LstmPalindromeConfig,
+) -> dict[str, Any]:
+    """The accuracy of every model at every T, and how each setting's training went."""
+    lengths = sorted(config.lengths)
+    trained = [results[setting_key(name, t)] for t in lengths for name in config.models]
+    return {
+        f"Accuracy on {config.eval_size:,} fresh palindromes": {
+            "header": ["T", *(LABELS[name] for name in config.models)],
+            "rows": [[t, *(accuracy[name][t] for name in config.models)] for t in lengths],
+        },
+        "Training of each setting": {
+            "header": [
+                "model",
+                "T",
+                "steps",
+                f"first step with window accuracy ≥ {SOLVED:.0%}",
+                "loss of the last window",
+                "seconds",
+            ],
+            "rows": [
+                [
+                    LABELS[r["model"]],
+                    r["length"],
+                    r["steps"],
+                    r["first_step_at_99"] if r["first_step_at_99"] is not None else "never",
+                    r["last_loss"],
+                    r["seconds"],
+                ]
+                for r in trained
+            ],
+        },
+    }
+
+
+def run(config: LstmPalindromeConfig, context: RunContext) -> dict[str, Any]:
+    # trained in the order given; every setting's seeds depend on (seed, model, T) only
+    settings = {
+        setting_key(name, length): (name, length)
+        for length in config.lengths
+        for name in config.models
+    }
+    results = SweepStore(context.run).run_all(
+        settings, lambda key: train_setting(*settings[key], config, context)
+    )
+    accuracy = {
+        name: {t: results[setting_key(name, t)]["accuracy"] for t in sorted(config.lengths)}
+        for name in config.models
+    }
+    plot_accuracy(accuracy, config, context.run)
     return {
         "accuracy": {name: {f"T={t}": a for t, a in accuracy[name].items()} for name in accuracy},
         # how far each model gets: the longest T of the sweep it completes 90% of the time
@@ -315,40 +281,7 @@ def run(config: LstmPalindromeConfig, context: RunContext) -> dict[str, Any]:
             name: max((t for t, a in accuracy[name].items() if a >= REACHED), default=None)
             for name in accuracy
         },
-        "tables": {
-            f"Accuracy on {config.eval_size:,} fresh palindromes": {
-                "header": ["T", *(LABELS[name] for name in config.models)],
-                "rows": [
-                    [length, *(accuracy[name][length] for name in config.models)]
-                    for length in lengths
-                ],
-            },
-            "Training of each setting": {
-                "header": [
-                    "model",
-                    "T",
-                    "steps",
-                    f"first step with window accuracy ≥ {SOLVED:.0%}",
-                    "loss of the last window",
-                    "seconds",
-                ],
-                "rows": [
-                    [
-                        LABELS[r["model"]],
-                        r["length"],
-                        r["steps"],
-                        r["first_step_at_99"] if r["first_step_at_99"] is not None else "never",
-                        r["last_loss"],
-                        r["seconds"],
-                    ]
-                    for r in (
-                        results[setting_key(name, length)]
-                        for length in lengths
-                        for name in config.models
-                    )
-                ],
-            },
-        },
+        "tables": tables(accuracy, results, config),
     }
 
 

@@ -1,39 +1,32 @@
 """multitask: one CNN trunk, two digit domains (shared/SPEC.md).
 
 Each domain alone, then both at once with a head per domain, then the same with few training
-examples per domain; every finished setting is saved and skipped when the run is resumed.
+examples per domain; every finished setting is recorded in the run's sweep store and skipped
+when the run is resumed.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from pydantic import PositiveFloat, PositiveInt
+from pydantic import PositiveInt
 
 from minimaxlab.config import ExperimentConfig, StrictModel
 from minimaxlab.data.config import ImageDataConfig
 from minimaxlab.data.domains import Domain, load_pair
 from minimaxlab.domains.figures import save_domain_examples
-from minimaxlab.domains.multitask import Setting, train_setting
+from minimaxlab.domains.multitask import MultitaskTrainConfig, Setting, train_setting
 from minimaxlab.experiments.base import Experiment, RunContext
 from minimaxlab.models.digits import MultiHeadClassifier
 from minimaxlab.report.account import compared, number
+from minimaxlab.sweeps import SweepStore
 
 
 class DigitModelConfig(StrictModel):
     width: PositiveInt = 16  # channels of the first convolution; the next two have 2× and 4×
     feature_dim: PositiveInt = 128  # the trunk's output
-    head_hidden: PositiveInt = (
-        64  # each head: Linear(feature_dim → head_hidden) → ReLU → Linear(10)
-    )
-
-
-class MultitaskTrainConfig(StrictModel):
-    epochs: PositiveInt = 20
-    batch_size: PositiveInt = 128  # a domain alone
-    multitask_batch_size: PositiveInt = 64  # per domain: batches of 64 + 64
-    lr: PositiveFloat = 1e-3  # Adam
-    small_train_size: PositiveInt = 500  # training examples per domain in the small settings
+    # each head: Linear(feature_dim → head_hidden) → ReLU → Linear(10)
+    head_hidden: PositiveInt = 64
 
 
 class MultitaskConfig(ExperimentConfig):
@@ -112,50 +105,43 @@ def run(config: MultitaskConfig, context: RunContext) -> dict[str, Any]:
         config.domain_a, config.domain_b, config.test_limit, context.device, same_channels=True
     )
     save_domain_examples(domains, context.run.figure_path("examples.png"))
-    checkpoint = None
-    if context.resume and context.run.has_checkpoint():
-        checkpoint = context.run.load_checkpoint(context.device)
-    model_args = config.model.model_dump()
-    results: dict[str, dict[str, Any]] = {}
-    for setting in settings(config.train):
-        saved = context.run.path / "settings" / f"{setting.id}.json"
-        if context.resume and saved.is_file():
-            results[setting.id] = context.run.read_json(saved)
-            continue
-        resume = checkpoint if checkpoint and checkpoint["setting"] == setting.id else None
-        results[setting.id] = train_setting(
-            setting,
+    results = _train_settings(config, domains, context)
+    return {
+        "domains": {key: domain.summary() for key, domain in domains.items()},
+        "test_accuracy": {k: r["test_accuracy"] for k, r in results.items()},
+        "parameters": _parameters(config.model, domains),
+        "tables": _tables(results, domains, config.train.small_train_size),
+    }
+
+
+def _train_settings(
+    config: MultitaskConfig, domains: dict[str, Domain], context: RunContext
+) -> dict[str, dict[str, Any]]:
+    """Every setting's results, by id; those the run finished before are read back."""
+    by_id = {setting.id: setting for setting in settings(config.train)}
+
+    def train(setting_id: str) -> dict[str, Any]:
+        return train_setting(
+            by_id[setting_id],
             domains,
-            epochs=config.train.epochs,
-            lr=config.train.lr,
-            model_args=model_args,
+            config.train,
+            model_args=config.model.model_dump(),
             seed=config.seed,
             run=context.run,
-            resume=resume,
             stop=context.stop,
             progress=context.progress,
         )
-        context.run.write_json(saved, results[setting.id])
 
+    return SweepStore(context.run).run_all(by_id, train)
+
+
+def _parameters(model: DigitModelConfig, domains: dict[str, Domain]) -> dict[str, int]:
+    """The sizes of the trunk and of one head."""
     channels, size, _ = domains["A"].train.shape
-    model = MultiHeadClassifier(channels, size, ("A",), **model_args)
+    network = MultiHeadClassifier(channels, size, ("A",), **model.model_dump())
     return {
-        "domains": {
-            key: {
-                "data": d.label,
-                "train": len(d.train),
-                "test": len(d.test),
-                "shape": list(d.train.shape),
-                "checksum": d.train.checksum,
-            }
-            for key, d in domains.items()
-        },
-        "test_accuracy": {k: r["test_accuracy"] for k, r in results.items()},
-        "parameters": {
-            "trunk": sum(p.numel() for p in model.trunk.parameters()),
-            "head": sum(p.numel() for p in model.heads["A"].parameters()),
-        },
-        "tables": _tables(results, domains, config.train.small_train_size),
+        "trunk": sum(p.numel() for p in network.trunk.parameters()),
+        "head": sum(p.numel() for p in network.heads["A"].parameters()),
     }
 
 

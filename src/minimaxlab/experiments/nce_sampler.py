@@ -4,14 +4,17 @@ energy distance, all on the same training and evaluation points."""
 
 from __future__ import annotations
 
+import tempfile
 import time
+from collections.abc import Callable
+from contextlib import nullcontext
 from typing import Any
 
 import torch
 from pydantic import PositiveInt
 
 from minimaxlab.config import ExperimentConfig, StrictModel
-from minimaxlab.data.toy2d import PointSet, ToyName, draw_points
+from minimaxlab.data.toy2d import PointSet, ToyDistribution, ToyName, draw_points
 from minimaxlab.experiments.base import Experiment, RunContext
 from minimaxlab.gan.points import (
     POINT_GAN_TRAINING,
@@ -22,12 +25,16 @@ from minimaxlab.gan.points import (
     train_point_gan,
 )
 from minimaxlab.gan.trainer import GanTrainConfig
-from minimaxlab.interrupt import TrainingInterrupted
+from minimaxlab.interrupt import StopSignal
 from minimaxlab.metrics.toy import evaluate_points, real_floor
-from minimaxlab.plots import plot_point_panels
+from minimaxlab.plots import PointPanel, plot_point_panels
 from minimaxlab.report.account import compared, listing, number
 from minimaxlab.reproducibility import derived_seed
+from minimaxlab.runs import Run
 from minimaxlab.sampling.nce import NceConfig, NceSampler
+from minimaxlab.sweeps import SweepStore
+
+NCE_STREAM, GAN_NOISE_STREAM = 20, 11  # sub-streams of the seed: the sampler's draws, G's codes
 
 
 class GanComparisonConfig(StrictModel):
@@ -57,108 +64,161 @@ def nce_sample(
     config: NceConfig,
     device: torch.device,
     n_train: int = 10_000,
-    on_step=None,
+    on_step: Callable[[int, float], None] | None = None,
+    run: Run | None = None,
+    stop: StopSignal | None = None,
+    progress: bool = False,
 ) -> tuple[torch.Tensor, NceSampler, dict[str, Any]]:
     """Fit the sampler to data set ``name`` and draw ``n`` points: the points, the sampler
-    and the rejection statistics."""
+    and the rejection statistics. The classifier is checkpointed in ``run`` as
+    ``nce/<name>-checkpoint.pt`` (the sweep setting ``name``), so several data sets share one
+    run and a stopped fit resumes; without a run (the ``nce`` command) it trains in a
+    temporary folder. ``on_step(step, loss)`` is told each recorded mean loss."""
     _, train, _ = draw_points(name, seed, n_train, 1, device)
-    generator = torch.Generator(device).manual_seed(derived_seed(seed, 20))
-    sampler = NceSampler.fit(train, config, generator, on_step=on_step)
+    generator = torch.Generator(device).manual_seed(derived_seed(seed, NCE_STREAM))
+    loss = f"loss/{name}"
+    told = None if on_step is None else lambda record: on_step(record["step"], record[loss])
+    with tempfile.TemporaryDirectory() if run is None else nullcontext(run.path) as folder:
+        sampler = NceSampler.fit(
+            train,
+            config,
+            generator,
+            Run(folder),
+            key=name,
+            checkpoint=f"nce/{name}-checkpoint.pt",
+            stop=stop,
+            progress=progress,
+            on_record=told,
+        )
     points, stats = sampler.sample(n, generator)
     return points, sampler, stats.as_dict()
 
 
-def _nce_result(config: NceSamplerConfig, name: str, context: RunContext) -> dict[str, Any]:
-    """Fit and sample once per data set; kept in the run folder so a resumed run skips it."""
-    if (context.run.path / "nce" / f"{name}.pt").is_file():
-        return context.run.load_torch(f"nce/{name}.pt", context.device)
-    started = time.perf_counter()
-    points, sampler, stats = nce_sample(
-        name, config.n_eval, config.seed, config.nce, context.device, config.n_train
-    )
-    result = {
-        "points": points,
-        "stats": stats,
-        "seconds": time.perf_counter() - started,
-        "final_loss": sampler.final_loss,
-        "classifier": sampler.classifier.state_dict(),
-    }
-    context.run.save_torch(f"nce/{name}.pt", result)
-    return result
-
-
 def run(config: NceSamplerConfig, context: RunContext) -> dict[str, Any]:
-    rows, panels, headline = [], [], {}
+    nce = _nce_results(config, context)
+    headline, panels, rows = {}, [], []
     for name in config.datasets:
-        if context.stop is not None and context.stop.requested:
-            raise TrainingInterrupted(0)
-        distribution, train, real = draw_points(
-            name, config.seed, config.n_train, config.n_eval, context.device
-        )
-        floor = real_floor(distribution, real, config.seed)
-        nce = _nce_result(config, name, context)
-        nce_metrics = {**evaluate_points(nce["points"], distribution, real), **nce["stats"]}
-        headline[name] = {"nce": nce_metrics}
-        panels.append(
-            point_panel(f"{name}: NCE sampler", real, nce["points"], nce_metrics, None, "sampled")
-        )
-        rows.append(_row(name, "NCE sampler", nce_metrics, nce["seconds"]))
-        if config.gan.enabled:
-            gan = config.gan
-            setting = Setting(gan.epochs, gan.d_steps, gan.g_steps)
-            generator, discriminator, trained = train_point_gan(
-                context.run.path / "gan" / name,
-                PointSet(name, train),
-                setting,
-                gan.model,
-                gan.train,
-                config.seed,
-                stop=context.stop,
-                progress=context.progress,
-            )
-            noise = torch.Generator().manual_seed(derived_seed(config.seed, 11))
-            gan_metrics, fake = judge_point_gan(
-                generator, discriminator, distribution, real, config.n_eval, noise
-            )
-            headline[name]["gan"] = gan_metrics
-            panels.append(
-                point_panel(
-                    f"{name}: GAN ({setting.label})", real, fake, gan_metrics, discriminator
-                )
-            )
-            rows.append(_row(name, "GAN", gan_metrics, trained["train_time_s"]))
-        rows.append(_row(name, "real data (floor)", floor, None))
-
+        headline[name], shown, table_rows = _compare_on(name, nce[name], config, context)
+        panels += shown
+        rows += table_rows
     plot_point_panels(
         panels,
         context.run.figure_path("nce_vs_gan.png"),
         ncols=2 if config.gan.enabled else 3,
         title="real (grey) against sampled or generated points (orange)",
     )
-    summary: dict[str, Any] = {}
+    context.run.write_json(context.run.path / "results.json", headline)
+    return {
+        **_key_numbers(headline),
+        "tables": {"NCE sampler against GAN": {"header": HEADER, "rows": rows}},
+    }
+
+
+def _compare_on(
+    name: str, nce: dict[str, Any], config: NceSamplerConfig, context: RunContext
+) -> tuple[dict[str, Any], list[PointPanel], list[list[Any]]]:
+    """On data set ``name``: the sampler's metrics (and the GAN's), their scatter panels and
+    their table rows, with the real data's floor last."""
+    distribution, train, real = draw_points(
+        name, config.seed, config.n_train, config.n_eval, context.device
+    )
+    metrics = {"nce": {**evaluate_points(nce["points"], distribution, real), **nce["stats"]}}
+    panels = [
+        point_panel(f"{name}: NCE sampler", real, nce["points"], metrics["nce"], None, "sampled")
+    ]
+    rows = [_row(name, "NCE sampler", metrics["nce"], nce["seconds"])]
+    if config.gan.enabled:
+        data = PointSet(name, train)
+        metrics["gan"], panel, seconds = _gan_on(name, data, distribution, real, config, context)
+        panels.append(panel)
+        rows.append(_row(name, "GAN", metrics["gan"], seconds))
+    floor = real_floor(distribution, real, config.seed)
+    rows.append(_row(name, "real data (floor)", floor, None))
+    return metrics, panels, rows
+
+
+def _nce_results(config: NceSamplerConfig, context: RunContext) -> dict[str, dict[str, Any]]:
+    """Per data set: the sampled points, the rejection statistics, the seconds and the final
+    loss. Each fit is recorded in the run's sweep store (its tensors in ``nce/<name>.pt``),
+    so a resumed run skips the data sets it finished."""
+
+    def fit(name: str) -> dict[str, Any]:
+        started = time.perf_counter()
+        points, sampler, stats = nce_sample(
+            name,
+            config.n_eval,
+            config.seed,
+            config.nce,
+            context.device,
+            config.n_train,
+            run=context.run,
+            stop=context.stop,
+            progress=context.progress,
+        )
+        tensors = {"points": points, "classifier": sampler.classifier.state_dict()}
+        context.run.save_torch(f"nce/{name}.pt", tensors)
+        seconds = time.perf_counter() - started
+        return {"stats": stats, "seconds": seconds, "final_loss": sampler.final_loss}
+
+    results = SweepStore(context.run).run_all(config.datasets, fit)
+    return {
+        name: {**result, **context.run.load_torch(f"nce/{name}.pt", context.device)}
+        for name, result in results.items()
+    }
+
+
+def _gan_on(
+    name: str,
+    data: PointSet,
+    distribution: ToyDistribution,
+    real: torch.Tensor,
+    config: NceSamplerConfig,
+    context: RunContext,
+) -> tuple[dict[str, Any], PointPanel, float]:
+    """gan-2d's GAN trained on the same points and scored the same way: its metrics, its
+    panel and its training seconds."""
+    gan = config.gan
+    setting = Setting(gan.epochs, gan.d_steps, gan.g_steps)
+    generator, discriminator, trained = train_point_gan(
+        context.run.path / "gan" / name,
+        data,
+        setting,
+        gan.model,
+        gan.train,
+        config.seed,
+        stop=context.stop,
+        progress=context.progress,
+    )
+    noise = torch.Generator().manual_seed(derived_seed(config.seed, GAN_NOISE_STREAM))
+    metrics, fake = judge_point_gan(
+        generator, discriminator, distribution, real, config.n_eval, noise
+    )
+    panel = point_panel(f"{name}: GAN ({setting.label})", real, fake, metrics, discriminator)
+    return metrics, panel, trained["train_time_s"]
+
+
+def _key_numbers(headline: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Modes covered and the high-quality fraction of each method, and each acceptance rate."""
+    numbers: dict[str, Any] = {}
     for name, methods in headline.items():
         for method, metrics in methods.items():
-            summary[f"{name}.{method}.modes_covered"] = (
+            numbers[f"{name}.{method}.modes_covered"] = (
                 f"{metrics['modes_covered']}/{metrics['n_modes']}"
             )
-            summary[f"{name}.{method}.high_quality_fraction"] = metrics["high_quality_fraction"]
-        summary[f"{name}.nce.acceptance_rate"] = methods["nce"]["acceptance_rate"]
-    context.run.write_json(context.run.path / "results.json", headline)
-    summary["tables"] = {
-        "NCE sampler against GAN": {
-            "header": [
-                "data",
-                "method",
-                "modes covered",
-                "high-quality fraction",
-                "energy distance",
-                "acceptance rate",
-                "time (s)",
-            ],
-            "rows": rows,
-        }
-    }
-    return summary
+            numbers[f"{name}.{method}.high_quality_fraction"] = metrics["high_quality_fraction"]
+        numbers[f"{name}.nce.acceptance_rate"] = methods["nce"]["acceptance_rate"]
+    return numbers
+
+
+HEADER = [
+    "data",
+    "method",
+    "modes covered",
+    "high-quality fraction",
+    "energy distance",
+    "acceptance rate",
+    "time (s)",
+]
 
 
 def _row(name: str, method: str, metrics: dict[str, Any], seconds: float | None) -> list[Any]:

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 import numpy as np
 import torch
-from pydantic import PositiveFloat, PositiveInt
+from pydantic import PositiveInt
 
 from minimaxlab.config import ExperimentConfig, StrictModel
 from minimaxlab.data.config import ImageDataConfig
@@ -24,11 +24,12 @@ from minimaxlab.domains.retrieval import (
     precision_at_k,
     precision_ceiling,
 )
-from minimaxlab.domains.triplet import train_embedding
+from minimaxlab.domains.triplet import TripletTrainConfig, train_embedding
 from minimaxlab.experiments.base import Experiment, RunContext
 from minimaxlab.models.digits import DomainEmbedder
 from minimaxlab.report.account import number
 from minimaxlab.reproducibility import derived_seed
+from minimaxlab.runs import Run
 
 INIT_STREAM, PROJECTION_STREAM = 21, 22
 RETRIEVAL_EXAMPLES = (8, 7)  # queries, retrieved per query
@@ -37,17 +38,6 @@ RETRIEVAL_EXAMPLES = (8, 7)  # queries, retrieved per query
 class EmbedderConfig(StrictModel):
     width: PositiveInt = 16  # channels of each domain's first convolution; then 2× and 4×
     embedding_dim: PositiveInt = 64
-
-
-class TripletTrainConfig(StrictModel):
-    epochs: PositiveInt = 20  # an epoch is one pass over the larger domain
-    batch_size: PositiveInt = 128  # per domain
-    lr: PositiveFloat = 1e-3  # Adam
-    margin: PositiveFloat = 0.2  # on distances between unit vectors (0 to 2)
-    # How positives and negatives are picked in a batch. batch-hard (hardest p and n per
-    # anchor) collapsed every embedding to one point from scratch in the quick profile.
-    mining: Literal["batch-all", "batch-hard", "random"] = "batch-all"
-    monitor: PositiveInt = 500  # test images per domain for the per-epoch precision@10
 
 
 class TripletEvalConfig(StrictModel):
@@ -175,62 +165,24 @@ def run(config: TripletConfig, context: RunContext) -> dict[str, Any]:
     domains = load_pair(
         config.domain_a, config.domain_b, config.test_limit, context.device, same_channels=False
     )
-    run_folder = context.run
-    save_domain_examples(domains, run_folder.figure_path("examples.png"))
-    channels = {k: d.train.shape[0] for k, d in domains.items()}
-    size = domains["A"].train.shape[1]
-    devices = [context.device] if context.device.type == "cuda" else []
-    with torch.random.fork_rng(devices=devices):
-        torch.manual_seed(derived_seed(config.seed, INIT_STREAM))
-        model = DomainEmbedder(channels, size, **config.model.model_dump()).to(context.device)
+    save_domain_examples(domains, context.run.figure_path("examples.png"))
+    model = _initial_model(config, domains, context.device)
     before = evaluate(model, domains, config.evaluation)
-    resume = None
-    if context.resume and run_folder.has_checkpoint():
-        resume = run_folder.load_checkpoint(context.device)
-    train = config.train
     training = train_embedding(
         model,
         domains,
-        epochs=train.epochs,
-        batch_size=train.batch_size,
-        lr=train.lr,
-        margin=train.margin,
-        mining=train.mining,
-        monitor=train.monitor,
+        config.train,
         seed=config.seed,
-        run=run_folder,
-        resume=resume,
+        run=context.run,
         stop=context.stop,
         progress=context.progress,
     )
-    run_folder.save_torch("embedder.pt", model.state_dict())
+    context.run.save_torch("embedder.pt", model.state_dict())
     after = evaluate(model, domains, config.evaluation)
-
-    method = "t-SNE" if config.evaluation.projection == "tsne" else "PCA"
-    for state, evaluation in (("trained", after), ("untrained", before)):
-        title = f"{method} of the {state} embedding of test images"
-        _project(evaluation, domains, config, run_folder.figure_path(f"map_{state}.png"), title)
-    queries, shown = RETRIEVAL_EXAMPLES
-    for query, other in (("A", "B"), ("B", "A")):
-        found = nearest(
-            after["test_embeddings"][query][:queries], after["test_embeddings"][other], shown
-        )
-        save_retrievals(
-            domains[query].test.images[:queries].cpu(),
-            domains[other].test.images[found].cpu(),
-            run_folder.figure_path(f"retrieved_{query}_to_{other}.png"),
-        )
+    _save_maps({"trained": after, "untrained": before}, domains, config, context.run)
+    _save_retrievals(after, domains, context.run)
     return {
-        "domains": {
-            key: {
-                "data": d.label,
-                "train": len(d.train),
-                "test": len(d.test),
-                "shape": list(d.train.shape),
-                "checksum": d.train.checksum,
-            }
-            for key, d in domains.items()
-        },
+        "domains": {key: domain.summary() for key, domain in domains.items()},
         "parameters": sum(p.numel() for p in model.parameters()),
         "steps": training["steps"],
         "seconds": training["seconds"],
@@ -238,6 +190,43 @@ def run(config: TripletConfig, context: RunContext) -> dict[str, Any]:
         "untrained": _numbers(before),
         "tables": _tables(before, after, config, domains),
     }
+
+
+def _initial_model(
+    config: TripletConfig, domains: dict[str, Domain], device: torch.device
+) -> DomainEmbedder:
+    """The untrained embedder, seeded apart from the caller's random streams."""
+    channels = {k: d.train.shape[0] for k, d in domains.items()}
+    size = domains["A"].train.shape[1]
+    with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+        torch.manual_seed(derived_seed(config.seed, INIT_STREAM))
+        return DomainEmbedder(channels, size, **config.model.model_dump()).to(device)
+
+
+def _save_maps(
+    evaluations: dict[str, dict[str, Any]],
+    domains: dict[str, Domain],
+    config: TripletConfig,
+    run: Run,
+) -> None:
+    """The 2-D map of the test embeddings, once per network state ("trained", "untrained")."""
+    method = "t-SNE" if config.evaluation.projection == "tsne" else "PCA"
+    for state, evaluation in evaluations.items():
+        title = f"{method} of the {state} embedding of test images"
+        _project(evaluation, domains, config, run.figure_path(f"map_{state}.png"), title)
+
+
+def _save_retrievals(evaluation: dict[str, Any], domains: dict[str, Domain], run: Run) -> None:
+    """The first test queries of each domain and what they retrieve from the other."""
+    queries, shown = RETRIEVAL_EXAMPLES
+    embeddings = evaluation["test_embeddings"]
+    for query, other in (("A", "B"), ("B", "A")):
+        found = nearest(embeddings[query][:queries], embeddings[other], shown)
+        save_retrievals(
+            domains[query].test.images[:queries].cpu(),
+            domains[other].test.images[found].cpu(),
+            run.figure_path(f"retrieved_{query}_to_{other}.png"),
+        )
 
 
 def account(summary: dict[str, Any], config: dict[str, Any]) -> list[str]:

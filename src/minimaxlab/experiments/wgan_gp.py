@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from minimaxlab.experiments import gan_mnist
 from minimaxlab.experiments.base import Experiment
+from minimaxlab.experiments.gan_mnist import EXPERIMENT as GAN_MNIST
+from minimaxlab.experiments.gan_mnist import MLPGanConfig
 from minimaxlab.gan.trainer import GanTrainConfig, OptimizerConfig
 
 WGAN_ADAM = OptimizerConfig(lr=1e-4, betas=(0.5, 0.9))
 
 
-class WganGpConfig(gan_mnist.MLPGanConfig):
+class WganGpConfig(MLPGanConfig):
     experiment: str = "wgan-gp"
     train: GanTrainConfig = GanTrainConfig(
         epochs=100,
@@ -25,11 +26,11 @@ EXPERIMENT = Experiment(
     name="wgan-gp",
     description="The MLP GAN on the Wasserstein loss with gradient penalty (λ=10, 5 critic steps).",
     config_class=WganGpConfig,
-    run=gan_mnist.run,
-    build_models=gan_mnist.build_models,
-    evaluate=gan_mnist.EXPERIMENT.evaluate,
+    run=GAN_MNIST.run,
+    build_models=GAN_MNIST.build_models,
+    evaluate=GAN_MNIST.evaluate,
     distributed=True,
-    account=gan_mnist.EXPERIMENT.account,
-    headline_figure=gan_mnist.EXPERIMENT.headline_figure,
-    key_numbers=gan_mnist.EXPERIMENT.key_numbers,
+    account=GAN_MNIST.account,
+    headline_figure=GAN_MNIST.headline_figure,
+    key_numbers=GAN_MNIST.key_numbers,
 )

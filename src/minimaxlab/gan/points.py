@@ -3,7 +3,7 @@ then judged by its samples and by what its discriminator believes."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -13,18 +13,15 @@ from pydantic import PositiveInt
 
 from minimaxlab.config import StrictModel
 from minimaxlab.data.toy2d import PointSet, ToyDistribution
-from minimaxlab.gan.trainer import (
-    GanTrainConfig,
-    GanTrainer,
-    OptimizerConfig,
-    SamplesConfig,
-    load_models,
-)
+from minimaxlab.gan.trainer import GanTrainConfig, GanTrainer, OptimizerConfig, SamplesConfig
+from minimaxlab.generative import draw_codes
 from minimaxlab.interrupt import StopSignal
 from minimaxlab.metrics.toy import evaluate_points
 from minimaxlab.models.toy import PointClassifier, PointGenerator
 from minimaxlab.plots import PointPanel
+from minimaxlab.reproducibility import derived_seed
 from minimaxlab.runs import Run
+from minimaxlab.training.state import load_models
 
 NO_IMAGES = SamplesConfig(grid_size=1, grid_epochs=[], gif=False)
 # Small MLPs on points learn at the DCGAN paper's β1 = 0.5 and a larger step than images.
@@ -61,6 +58,19 @@ class Setting:
         return f"{self.epochs} epochs, D/G {self.d_steps}/{self.g_steps}"
 
 
+def point_gan_models(
+    model: PointGanModelConfig, seed: int
+) -> tuple[PointGenerator, PointClassifier]:
+    """A fresh G and D whose initial weights follow from ``seed`` alone (the global RNGs are
+    left as they were)."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return (
+            PointGenerator(model.latent_dim, model.generator_hidden),
+            PointClassifier(model.discriminator_hidden),
+        )
+
+
 def train_point_gan(
     folder: Path,
     data: PointSet,
@@ -71,31 +81,47 @@ def train_point_gan(
     stop: StopSignal | None = None,
     progress: bool = False,
 ) -> tuple[PointGenerator, PointClassifier, dict[str, Any]]:
-    """Train a fresh GAN for ``setting`` in run folder ``folder``; a finished folder is
-    loaded instead, a stopped one resumed. Returns G, D and the trainer's summary."""
+    """Train a fresh GAN for ``setting`` in run folder ``folder``, or resume a stopped one (a
+    finished one resumes at its end: nothing is trained again). Returns G, D and the trainer's
+    summary."""
     config = train.model_copy(
         update={"epochs": setting.epochs, "d_steps": setting.d_steps, "g_steps": setting.g_steps}
     )
-    with torch.random.fork_rng(devices=[]):  # the initial weights follow from ``seed`` alone
-        torch.manual_seed(seed)
-        generator = PointGenerator(model.latent_dim, model.generator_hidden)
-        discriminator = PointClassifier(model.discriminator_hidden)
-    finished = (folder / "summary.json").is_file()
+    generator, discriminator = point_gan_models(model, seed)
     run = Run(folder) if folder.is_dir() else Run.create("gan-2d-setting", folder)
-    if not (folder / "config.yaml").is_file():
-        run.write_config({"setting": setting.__dict__, "train": config.model_dump(mode="json")})
+    if not run.config_path.is_file():
+        run.write_config({"setting": asdict(setting), "train": config.model_dump(mode="json")})
     trainer = GanTrainer(
         generator, discriminator, data, config, NO_IMAGES, run, seed, progress=progress
     )
     if run.has_checkpoint():
-        state = run.load_checkpoint(data.device)
-        if finished:
-            load_models(state, generator=generator, discriminator=discriminator)
-            return generator.eval(), discriminator.eval(), run.read_summary()
-        trainer.load_state_dict(state)
+        trainer.load_state_dict(run.load_checkpoint(data.device))
     summary = trainer.train(stop)
     run.write_summary(summary)
     return generator.eval(), discriminator.eval(), summary
+
+
+def load_point_gan(
+    folder: Path, model: PointGanModelConfig, device: torch.device
+) -> tuple[PointGenerator, PointClassifier]:
+    """The G and D that :func:`train_point_gan` left in ``folder``, on ``device``, in eval mode."""
+    generator, discriminator = point_gan_models(model, seed=0)  # the checkpoint's weights
+    state = Run(folder).load_checkpoint(device)
+    load_models(state, generator=generator, discriminator=discriminator)
+    return generator.to(device).eval(), discriminator.to(device).eval()
+
+
+def judging_noise(seed: int) -> torch.Generator:
+    """Where a judged GAN's samples come from: one sub-stream of ``seed`` for every setting."""
+    return torch.Generator().manual_seed(derived_seed(seed, 11))
+
+
+@torch.no_grad()
+def generate_points(
+    generator: PointGenerator, n: int, noise_generator: torch.Generator
+) -> torch.Tensor:
+    """``n`` points of G, from codes drawn on the CPU with ``noise_generator``."""
+    return generator(draw_codes(generator, n, noise_generator))
 
 
 @torch.no_grad()
@@ -109,9 +135,7 @@ def judge_point_gan(
 ) -> tuple[dict[str, Any], torch.Tensor]:
     """``n`` samples of G scored against fresh ``real`` points, and what D believes of each
     (mean sigmoid D on real and on generated points)."""
-    device = real.device
-    codes = torch.randn(n, generator.latent_dim, generator=noise_generator).to(device)
-    fake = generator(codes)
+    fake = generate_points(generator, n, noise_generator)
     metrics = evaluate_points(fake, distribution, real)
     metrics["mean_d_real"] = float(torch.sigmoid(discriminator(real)).mean())
     metrics["mean_d_generated"] = float(torch.sigmoid(discriminator(fake)).mean())

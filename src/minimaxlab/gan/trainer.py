@@ -1,10 +1,14 @@
 """The GAN trainer: one loop a reader can hold in their head, resumable to the bit.
 
-An *iteration* makes ``d_steps`` discriminator updates, each on its own real batch, then
-``g_steps`` generator updates; the step counter counts iterations. An epoch is one pass of the
-discriminator over the (shuffled) training images. Shuffles are derived from (seed, epoch) and
-noise comes from a generator whose state is checkpointed, so a run stopped at any step and
-resumed gives the same weights as one that never stopped.
+An *iteration* hands ``d_steps`` real batches (with their labels) to the model's family
+(``gan/family.py``), which makes the discriminator and generator updates — by default one D
+update per batch, then ``g_steps`` G updates; the step counter counts iterations. An epoch is
+one pass of the discriminator over the (shuffled) training data. Shuffles are derived from
+(seed, epoch), noise comes from a generator whose state is checkpointed, and the checkpoint is
+a :class:`~minimaxlab.training.state.TrainingState` (models, optimisers, noise generator, every
+global RNG), so a run stopped at any step and resumed gives the same weights as one that never
+stopped. A loss that turns nan or inf stops the run before the next checkpoint overwrites the
+last finite one.
 """
 
 from __future__ import annotations
@@ -12,26 +16,38 @@ from __future__ import annotations
 import contextlib
 import copy
 import time
-from typing import Any, Literal
+from collections.abc import Iterator
+from typing import Any, Literal, Protocol
 
 import torch
-import torch.distributed as dist
 from pydantic import Field, NonNegativeFloat, NonNegativeInt, PositiveFloat, PositiveInt
-from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 from torch import nn
 
 from minimaxlab.config import StrictModel
 from minimaxlab.data.images import ImageSet
+from minimaxlab.distributed import mean_over_processes, process_group
 from minimaxlab.errors import MinimaxlabError
-from minimaxlab.gan.losses import latent_smoothness_penalty, make_loss
+from minimaxlab.gan.family import GanFamily, GanIteration, LossFamily, Model, RealBatch
+from minimaxlab.gan.losses import make_loss
 from minimaxlab.gan.speed import SpeedConfig, compile_model, resolve_speed, warn_once
+from minimaxlab.generative import GENERATOR
 from minimaxlab.interrupt import StopSignal, TrainingInterrupted
 from minimaxlab.plots import save_gif, save_image_grid
-from minimaxlab.reproducibility import derived_seed, global_rng_state, set_global_rng_state
+from minimaxlab.reproducibility import derived_seed
 from minimaxlab.runs import Run
+from minimaxlab.training.state import (
+    CHECKPOINT_FORMAT,
+    TrainingState,
+    check_finite,
+    load_models,  # noqa: F401  (gan/generators.py imports it from here until it moves to tools/)
+    stop_requested,
+)
 
-CHECKPOINT_FORMAT = 1
-LOGGED = ("d_loss", "g_loss", "d_real", "d_fake")
+# What a metric record holds besides the family's means.
+RECORD_FIELDS = ("step", "epoch", "images_per_s")
+# How the progress bar names the default family's numbers; others show under their own names.
+SHORT_NAMES = {"d_loss": "D", "g_loss": "G", "d_real": "D(x)", "d_fake": "D(G(z))"}
 
 
 class OptimizerConfig(StrictModel):
@@ -46,13 +62,14 @@ class OptimizerConfig(StrictModel):
 
 
 class GanTrainConfig(StrictModel):
-    """How a GAN is trained."""
+    """How a GAN is trained. ``loss``, ``gp_weight``, ``g_steps`` and the smoothness penalty
+    configure the default family (:class:`~minimaxlab.gan.family.LossFamily`)."""
 
     epochs: PositiveInt = 50
     batch_size: PositiveInt = 64
     loss: Literal["non-saturating", "saturating", "wgan-gp"] = "non-saturating"
     gp_weight: NonNegativeFloat = 10.0  # λ of the gradient penalty (wgan-gp only)
-    d_steps: PositiveInt = 1
+    d_steps: PositiveInt = 1  # real batches per iteration (one D update each by default)
     g_steps: PositiveInt = 1
     generator_optimizer: OptimizerConfig = OptimizerConfig()
     discriminator_optimizer: OptimizerConfig = OptimizerConfig()
@@ -71,84 +88,129 @@ class SamplesConfig(StrictModel):
     gif: bool = True  # render every epoch into figures/progress.gif
 
 
+class GanData(Protocol):
+    """What the trainer batches: an ImageSet, a PointSet, anything indexed the same way."""
+
+    labels: torch.Tensor | None  # one class per row; None for data without classes
+
+    def __len__(self) -> int: ...
+
+    @property
+    def device(self) -> torch.device: ...
+
+    def gan_batch(self, indices: torch.Tensor) -> torch.Tensor:
+        """The rows at ``indices`` as the discriminator takes them."""
+        ...
+
+
+def default_family(config: GanTrainConfig) -> LossFamily:
+    """The family that ``config`` describes: its loss, G steps and smoothness penalty."""
+    return LossFamily(
+        make_loss(config.loss, config.gp_weight),
+        g_steps=config.g_steps,
+        smoothness_weight=config.smoothness_weight,
+        smoothness_step=config.smoothness_step,
+    )
+
+
 def _adam(params, config: OptimizerConfig) -> torch.optim.Adam:
     return torch.optim.Adam(params, lr=config.lr, betas=config.betas)
 
 
+def _steps_per_epoch(rows: int, config: GanTrainConfig) -> int:
+    steps = rows // config.batch_size // config.d_steps
+    if steps == 0:
+        raise MinimaxlabError(
+            f"the data set has {rows} images, fewer than train.batch_size × "
+            f"train.d_steps = {config.batch_size * config.d_steps}; lower train.batch_size"
+        )
+    return steps
+
+
 class GanTrainer:
-    """Trains ``generator`` against ``discriminator`` on ``data``, writing into ``run``."""
+    """Trains ``generator`` against ``discriminator`` on ``data``, writing into ``run``.
+
+    ``family`` makes each iteration's updates (default: :func:`default_family` of ``config``).
+    """
 
     def __init__(
         self,
         generator: nn.Module,
         discriminator: nn.Module,
-        data: ImageSet,
+        data: GanData,
         config: GanTrainConfig,
         samples: SamplesConfig,
         run: Run,
         seed: int,
         progress: bool = True,
+        family: GanFamily | None = None,
     ) -> None:
+        self.data, self.config, self.samples, self.run, self.seed = data, config, samples, run, seed
         self.device = data.device
-        # One process per device under torchrun: each takes its shard of every global batch.
-        self.distributed = dist.is_available() and dist.is_initialized()
-        self.rank = dist.get_rank() if self.distributed else 0
-        self.world_size = dist.get_world_size() if self.distributed else 1
-        self.is_main = self.rank == 0  # only rank 0 writes metrics, figures and checkpoints
-        if config.batch_size % self.world_size:
-            raise MinimaxlabError(
-                f"train.batch_size={config.batch_size} does not split into {self.world_size} "
-                "equal shards; make it a multiple of the number of processes"
-            )
+        self.show_progress = progress
+        self.family = default_family(config) if family is None else family
+        self._join_processes()
         self.speed = resolve_speed(
             config.speed,
             self.device,
             # 2-D points: layers so small that bf16 casts cost more than they save
-            keep_float32=config.loss == "wgan-gp"
-            or config.smoothness_weight > 0
-            or not isinstance(data, ImageSet),
+            keep_float32=self.family.needs_float32 or not isinstance(data, ImageSet),
         )
-        memory_format = torch.channels_last if self.speed.channels_last else None
-        if self.distributed and self.device.type == "cuda":
-            generator = nn.SyncBatchNorm.convert_sync_batchnorm(generator)
-            discriminator = nn.SyncBatchNorm.convert_sync_batchnorm(discriminator)
-        self.generator = generator.to(self.device, memory_format=memory_format)
-        self.discriminator = discriminator.to(self.device, memory_format=memory_format)
-        self.data = data
-        self.config = config
-        self.samples = samples
-        self.run = run
-        self.seed = seed
-        self.show_progress = progress
-        self.loss = make_loss(config.loss, config.gp_weight)
+        self.generator, self.discriminator = self._placed(generator), self._placed(discriminator)
         self.latent_dim: int = generator.latent_dim
-        self.generator_optimizer = _adam(generator.parameters(), config.generator_optimizer)
+        self.generator_optimizer = _adam(self.generator.parameters(), config.generator_optimizer)
         self.discriminator_optimizer = _adam(
-            discriminator.parameters(), config.discriminator_optimizer
+            self.discriminator.parameters(), config.discriminator_optimizer
         )
-
-        batches = len(data) // config.batch_size
-        self.steps_per_epoch = batches // config.d_steps
-        if self.steps_per_epoch == 0:
-            raise MinimaxlabError(
-                f"the data set has {len(data)} images, fewer than train.batch_size × "
-                f"train.d_steps = {config.batch_size * config.d_steps}; lower train.batch_size"
-            )
+        self.steps_per_epoch = _steps_per_epoch(len(data), config)
         self.total_steps = config.epochs * self.steps_per_epoch
-        self.step = 0
-        self.elapsed_s = 0.0
-
-        # Separate streams: the grid is drawn on the CPU so that it is the same on every device.
-        grid_generator = torch.Generator().manual_seed(derived_seed(seed, 1))
-        self.fixed_noise = torch.randn(
-            samples.grid_size**2, self.latent_dim, generator=grid_generator
-        ).to(self.device)
-        self.noise_generator = torch.Generator(self.device).manual_seed(derived_seed(seed, 2))
-        self._window = torch.zeros(len(LOGGED), device=self.device)
-        self._window_steps = 0
-        self._window_start = time.perf_counter()
+        self.step, self.elapsed_s = 0, 0.0
         self.last_record: dict[str, Any] | None = None
+        self.fixed_noise, self.fixed_labels = self._fixed_grid_inputs()
+        self.noise_generator = torch.Generator(self.device).manual_seed(derived_seed(seed, 2))
+        self.state = TrainingState(
+            models={GENERATOR: self.generator, "discriminator": self.discriminator},
+            optimizers={
+                GENERATOR: self.generator_optimizer,
+                "discriminator": self.discriminator_optimizer,
+            },
+            generators={"noise": self.noise_generator},
+        )
+        self._shuffle: tuple[int, torch.Tensor] | None = None  # (epoch, its permutation)
+        self._logged: tuple[str, ...] | None = None  # the family's names, in its order
+        self._window: torch.Tensor | None = None
+        self._start_window()
         self._build_step_models(compiled=self.speed.compile)
+
+    def _join_processes(self) -> None:
+        """One process per device under torchrun: each takes its shard of every global batch."""
+        group = process_group()
+        self.distributed = group is not None
+        self.rank, self.world_size = group or (0, 1)
+        self.is_main = self.rank == 0  # only rank 0 writes metrics, figures and checkpoints
+        if self.config.batch_size % self.world_size:
+            raise MinimaxlabError(
+                f"train.batch_size={self.config.batch_size} does not split into "
+                f"{self.world_size} equal shards; make it a multiple of the number of processes"
+            )
+
+    def _placed(self, model: nn.Module) -> nn.Module:
+        """``model`` on the device, in the fast path's memory format; under several CUDA
+        processes with batch norm synchronised across them."""
+        if self.distributed and self.device.type == "cuda":
+            model = nn.SyncBatchNorm.convert_sync_batchnorm(model)
+        memory_format = torch.channels_last if self.speed.channels_last else None
+        return model.to(self.device, memory_format=memory_format)
+
+    def _fixed_grid_inputs(self) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """The grid's codes, and for a conditional generator its classes in turn. The codes
+        have their own stream, drawn on the CPU so that the grid is the same on every device."""
+        grid_generator = torch.Generator().manual_seed(derived_seed(self.seed, 1))
+        n = self.samples.grid_size**2
+        codes = torch.randn(n, self.latent_dim, generator=grid_generator).to(self.device)
+        classes = getattr(self.generator, "num_classes", None)
+        labels = None if classes is None else torch.arange(n, device=self.device) % classes
+        return codes, labels
 
     def _build_step_models(self, compiled: bool) -> None:
         """The callables the step uses: DDP-wrapped when distributed, compiled when asked.
@@ -183,104 +245,81 @@ class GanTrainer:
         shuffle = torch.Generator().manual_seed(derived_seed(self.seed, 3, epoch))
         return torch.randperm(len(self.data), generator=shuffle).to(self.device)
 
+    def _batch_indices(self, step: int) -> list[torch.Tensor]:
+        """This process's rows of the ``d_steps`` real batches of ``step``: consecutive
+        slices of its epoch's shuffle."""
+        epoch, position = divmod(step, self.steps_per_epoch)
+        if self._shuffle is None or self._shuffle[0] != epoch:
+            self._shuffle = (epoch, self._permutation(epoch))
+        order = self._shuffle[1]
+        batch_size = self.config.batch_size
+        shard = batch_size // self.world_size
+        start = position * self.config.d_steps * batch_size + self.rank * shard
+        return [order[start + k * batch_size :][:shard] for k in range(self.config.d_steps)]
+
+    def _real_batch(self, indices: torch.Tensor) -> RealBatch:
+        real = self.data.gan_batch(indices)
+        if self.speed.channels_last:
+            real = real.contiguous(memory_format=torch.channels_last)
+        labels = None if self.data.labels is None else self.data.labels[indices]
+        return RealBatch(real, labels)
+
     def _autocast(self) -> contextlib.AbstractContextManager:
         dtype = self.speed.autocast_dtype
         if dtype is None:
             return contextlib.nullcontext()
         return torch.autocast(self.device.type, dtype=dtype)
 
-    def _critic(self, model: nn.Module):
+    @contextlib.contextmanager
+    def _discriminator_frozen(self) -> Iterator[None]:
+        """G's updates need no gradients for D's weights."""
+        self.discriminator.requires_grad_(False)
+        try:
+            yield
+        finally:
+            self.discriminator.requires_grad_(True)
+
+    def _critic(self, model: nn.Module) -> Model:
         """``model`` with float32 outputs: losses are computed in float32 under autocast too."""
         if self.speed.cuda_graphs:  # a graph's outputs are overwritten by its next replay
-            return lambda x: model(x).float().clone()
-        return lambda x: model(x).float()
+            return lambda *inputs: model(*inputs).float().clone()
+        return lambda *inputs: model(*inputs).float()
 
-    def iteration(self, real_batches: list[torch.Tensor]) -> None:
-        """``d_steps`` discriminator updates (one per real batch), then ``g_steps`` G updates."""
+    def iteration(self, batch_indices: list[torch.Tensor]) -> None:
+        """One step: the family's updates of D and G on the real batches at ``batch_indices``."""
         if not self._compile_checked:
-            self._first_compiled_iteration(real_batches)
+            self._first_compiled_iteration(batch_indices)
             return
         if self.speed.cuda_graphs:
             torch.compiler.cudagraph_mark_step_begin()
-        generator, discriminator = self._g_step, self.discriminator
-        critic, frozen_critic = self._critic(self._d_step), self._critic(self._d_frozen)
-        batch_size = self.config.batch_size // self.world_size
-        memory_format = torch.channels_last if self.speed.channels_last else None
-        discriminator.requires_grad_(True)
-        for i, indices in enumerate(real_batches):
-            real = self.data.gan_batch(indices)
-            if memory_format is not None:
-                real = real.contiguous(memory_format=memory_format)
-            last = i == len(real_batches) - 1
-            # The last batch's fakes keep their graph: the first G step reuses them, which
-            # saves one generator forward pass per iteration (as pytorch/examples' DCGAN does).
-            codes = self._noise(batch_size)
-            with torch.set_grad_enabled(last), self._autocast():
-                fake = generator(codes)
-            with self._autocast():
-                d_loss, real_out, fake_out = self.loss.discriminator_loss(
-                    critic, real, fake.detach()
-                )
-            self.discriminator_optimizer.zero_grad(set_to_none=True)
-            d_loss.backward()
-            self.discriminator_optimizer.step()
-
-        discriminator.requires_grad_(False)  # G's updates need no gradients for D's weights
-        for j in range(self.config.g_steps):
-            with self._autocast():
-                if j > 0:
-                    codes = self._noise(batch_size)
-                    fake = generator(codes)
-                g_loss = self.loss.generator_loss(frozen_critic, fake)
-                if self.config.smoothness_weight > 0:
-                    g_loss = g_loss + self.config.smoothness_weight * latent_smoothness_penalty(
-                        generator, codes, fake, self.config.smoothness_step, self.noise_generator
-                    )
-            self.generator_optimizer.zero_grad(set_to_none=True)
-            g_loss.backward()
-            self.generator_optimizer.step()
-        discriminator.requires_grad_(True)
-
-        # Accumulated on the device; read back only every log_every steps.
-        with torch.no_grad():
-            self._window += torch.stack(
-                [
-                    d_loss.detach(),
-                    g_loss.detach(),
-                    self.loss.belief(real_out.detach()),
-                    self.loss.belief(fake_out.detach()),
-                ]
+        logged = self.family.train_step(
+            GanIteration(
+                real=[self._real_batch(indices) for indices in batch_indices],
+                generator=self._g_step,
+                discriminator=self._critic(self._d_step),
+                frozen_discriminator=self._critic(self._d_frozen),
+                generator_optimizer=self.generator_optimizer,
+                discriminator_optimizer=self.discriminator_optimizer,
+                noise=self._noise,
+                noise_generator=self.noise_generator,
+                autocast=self._autocast,
+                freeze_discriminator=self._discriminator_frozen,
             )
-        self._window_steps += 1
-
-    def _first_compiled_iteration(self, real_batches: list[torch.Tensor]) -> None:
-        """The first step compiles; if compiling fails, undo the step and go on eagerly."""
-        saved = copy.deepcopy(
-            {
-                "models": [self.generator.state_dict(), self.discriminator.state_dict()],
-                "optimizers": [
-                    self.generator_optimizer.state_dict(),
-                    self.discriminator_optimizer.state_dict(),
-                ],
-                "window": (self._window.clone(), self._window_steps),
-            }
         )
-        rng, noise_rng = global_rng_state(), self.noise_generator.get_state()
+        self._accumulate(logged)
+
+    def _first_compiled_iteration(self, batch_indices: list[torch.Tensor]) -> None:
+        """The first step compiles; if compiling fails, undo the step and go on eagerly."""
+        saved = copy.deepcopy(self.state.state_dict())
         self._compile_checked = True
         try:
-            self.iteration(real_batches)
+            self.iteration(batch_indices)
         except Exception as err:  # any compiler failure; the eager retry re-raises real bugs
             first = (str(err).strip().splitlines() or [""])[0][:160]
             warn_once(f"torch.compile failed ({type(err).__name__}: {first}); training eagerly")
-            self.generator.load_state_dict(saved["models"][0])
-            self.discriminator.load_state_dict(saved["models"][1])
-            self.generator_optimizer.load_state_dict(saved["optimizers"][0])
-            self.discriminator_optimizer.load_state_dict(saved["optimizers"][1])
-            self._window, self._window_steps = saved["window"]
-            set_global_rng_state(rng)
-            self.noise_generator.set_state(noise_rng)
+            self.state.load_state_dict(saved)
             self._build_step_models(compiled=False)
-            self.iteration(real_batches)
+            self.iteration(batch_indices)
 
     # ---- the loop --------------------------------------------------------------------------
     def train(self, stop: StopSignal | None = None, max_steps: int | None = None) -> dict:
@@ -294,9 +333,6 @@ class GanTrainer:
             self.render_grid(0)
         self.generator.train()
         self.discriminator.train()
-        batch_size, d_steps = self.config.batch_size, self.config.d_steps
-        shard = batch_size // self.world_size
-        first = self.rank * shard  # this process's slice of each global batch
         with self._progress_bar() as bar:
             task = bar.add_task(
                 "train",
@@ -306,30 +342,25 @@ class GanTrainer:
                 stats="",
             )
             while self.step < end:
-                epoch, offset = divmod(self.step, self.steps_per_epoch)
-                order = self._permutation(epoch)
-                for position in range(offset, self.steps_per_epoch):
-                    start = position * d_steps * batch_size
-                    batches = [
-                        order[start + k * batch_size + first :][:shard] for k in range(d_steps)
-                    ]
-                    self.iteration(batches)
-                    self.step += 1
-                    bar.update(task, advance=1)
-                    if self.step % self.config.log_every == 0:
-                        bar.update(task, stats=self._stats_text(self.log_window()))
-                    if self.step % self.steps_per_epoch == 0:
-                        self.end_epoch(self.step // self.steps_per_epoch)
-                        bar.update(task, epoch=self._epoch_label())
-                    if stop is not None and stop.requested:
-                        self.log_window()
-                        self.save_checkpoint()
-                        raise TrainingInterrupted(self.step)
-                    if self.step == end:
-                        break
+                self.iteration(self._batch_indices(self.step))
+                self.step += 1
+                self._after_step(bar, task, stop)
             self.log_window()
             self.save_checkpoint()
         return self.summary()
+
+    def _after_step(self, bar: Progress, task: TaskID, stop: StopSignal | None) -> None:
+        """Record, close an epoch, and save and stop on request, as the step count says."""
+        bar.update(task, advance=1)
+        if self.step % self.config.log_every == 0:
+            bar.update(task, stats=self._stats_text(self.log_window()))
+        if self.step % self.steps_per_epoch == 0:
+            self.end_epoch(self.step // self.steps_per_epoch)
+            bar.update(task, epoch=self._epoch_label())
+        if stop_requested(stop):
+            self.log_window()
+            self.save_checkpoint()
+            raise TrainingInterrupted(self.step)
 
     def end_epoch(self, epoch: int) -> None:
         """Flush metrics, render the fixed grid, and save a checkpoint."""
@@ -338,29 +369,41 @@ class GanTrainer:
             self.render_grid(epoch)
         self.save_checkpoint()
 
+    # ---- metrics ---------------------------------------------------------------------------
+    def _start_window(self) -> None:
+        if self._window is not None:
+            self._window.zero_()
+        self._window_steps = 0
+        self._window_start = time.perf_counter()
+
+    def _accumulate(self, logged: dict[str, torch.Tensor]) -> None:
+        """Add the family's 0-d tensors to the window, on the device (no sync per step)."""
+        if self._logged is None:
+            self._logged = tuple(logged)
+            self._window = torch.zeros(len(self._logged), device=self.device)
+        with torch.no_grad():
+            self._window += torch.stack([logged[name].detach().float() for name in self._logged])
+        self._window_steps += 1
+
     def log_window(self) -> dict[str, Any] | None:
-        """Write the mean of the metrics since the last record (one device sync)."""
+        """Write the mean of the metrics since the last record (one device sync); a mean that
+        is nan or inf raises TrainingDiverged before anything is written."""
         if self._window_steps == 0:
             return None
-        window = self._window
-        if self.distributed:  # the mean over every process's shard
-            window = window.clone()
-            dist.all_reduce(window)
-            window /= self.world_size
+        window = mean_over_processes(self._window)  # every process's shard
         now = time.perf_counter()
-        means = (window / self._window_steps).tolist()
+        means = dict(zip(self._logged, (window / self._window_steps).tolist(), strict=True))
+        check_finite(means, self.step, str(self.run.checkpoint_path))
         seconds = now - self._window_start
         images = self._window_steps * self.config.batch_size * self.config.d_steps
         record = {"step": self.step, "epoch": round(self.step / self.steps_per_epoch, 4)}
-        record.update(zip(LOGGED, means, strict=True))
+        record.update(means)
         record["images_per_s"] = images / seconds if seconds > 0 else None
         if self.is_main:
             self.run.log_metrics(record)
         self.elapsed_s += seconds
-        self._window.zero_()
-        self._window_steps = 0
-        self._window_start = now
         self.last_record = record
+        self._start_window()
         return record
 
     # ---- figures ---------------------------------------------------------------------------
@@ -369,7 +412,10 @@ class GanTrainer:
         """The fixed noise grid through G in eval mode (batch-norm running statistics)."""
         was_training = self.generator.training
         self.generator.eval()
-        images = self.generator(self.fixed_noise)
+        if self.fixed_labels is None:
+            images = self.generator(self.fixed_noise)
+        else:
+            images = self.generator(self.fixed_noise, self.fixed_labels)
         self.generator.train(was_training)
         return images
 
@@ -386,22 +432,13 @@ class GanTrainer:
     # ---- checkpoints -----------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
         return {
-            "format": CHECKPOINT_FORMAT,
+            **self.state.state_dict(),
             "step": self.step,
             "epoch": self.step // self.steps_per_epoch,
             "steps_per_epoch": self.steps_per_epoch,
             "elapsed_s": self.elapsed_s,
-            "models": {
-                "generator": self.generator.state_dict(),
-                "discriminator": self.discriminator.state_dict(),
-            },
-            "optimizers": {
-                "generator": self.generator_optimizer.state_dict(),
-                "discriminator": self.discriminator_optimizer.state_dict(),
-            },
-            "rng": global_rng_state(),
-            "noise_rng": self.noise_generator.get_state(),
             "fixed_noise": self.fixed_noise.cpu(),
+            "last_record": self.last_record,
         }
 
     def save_checkpoint(self) -> None:
@@ -409,33 +446,31 @@ class GanTrainer:
             self.run.save_checkpoint(self.state_dict())
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Continue from a checkpoint written by :meth:`state_dict`."""
-        if state.get("format") != CHECKPOINT_FORMAT or "models" not in state:
-            raise MinimaxlabError("the checkpoint was not written by this GAN trainer")
+        """Continue from a checkpoint written by :meth:`state_dict` (or by format 1)."""
+        state = _in_current_format(state)
         if state["steps_per_epoch"] != self.steps_per_epoch:
             raise MinimaxlabError(
                 f"the checkpoint has {state['steps_per_epoch']} steps per epoch but the config "
                 f"gives {self.steps_per_epoch}; resume with the data and batch settings it used"
             )
-        load_models(state, generator=self.generator, discriminator=self.discriminator)
-        self.generator_optimizer.load_state_dict(state["optimizers"]["generator"])
-        self.discriminator_optimizer.load_state_dict(state["optimizers"]["discriminator"])
-        set_global_rng_state(state["rng"])
-        self.noise_generator.set_state(state["noise_rng"])
+        self.state.load_state_dict(state)
         self.fixed_noise = state["fixed_noise"].to(self.device)
         self.step = state["step"]
         self.elapsed_s = state["elapsed_s"]
+        self.last_record = state.get("last_record")
         if self.is_main:
             self.run.truncate_metrics(self.step)
 
     def summary(self) -> dict[str, Any]:
         images = self.step * self.config.batch_size * self.config.d_steps
+        record = self.last_record
+        final = {k: v for k, v in record.items() if k not in RECORD_FIELDS} if record else None
         return {
             "steps": self.step,
             "epochs": self.step / self.steps_per_epoch,
             "train_time_s": self.elapsed_s,
             "images_per_s": images / self.elapsed_s if self.elapsed_s > 0 else None,
-            "final": {k: self.last_record[k] for k in LOGGED} if self.last_record else None,
+            "final": final,
             "speed": {**self.speed.as_dict(), "compile": self.compiled},
             "processes": self.world_size,
         }
@@ -449,11 +484,10 @@ class GanTrainer:
     def _stats_text(record: dict[str, Any] | None) -> str:
         if record is None:
             return ""
-        rate = record["images_per_s"] or 0.0
-        return (
-            f"D {record['d_loss']:.3f} G {record['g_loss']:.3f} "
-            f"D(x) {record['d_real']:.2f} D(G(z)) {record['d_fake']:.2f} {rate:,.0f} img/s"
+        numbers = " ".join(
+            f"{SHORT_NAMES.get(k, k)} {v:.3f}" for k, v in record.items() if k not in RECORD_FIELDS
         )
+        return f"{numbers} {record['images_per_s'] or 0.0:,.0f} img/s"
 
     def _progress_bar(self) -> Progress:
         return Progress(
@@ -466,17 +500,14 @@ class GanTrainer:
         )
 
 
-def load_models(state: dict[str, Any], **models: nn.Module) -> None:
-    """Load each named model's weights from a checkpoint, or say why they do not fit."""
-    for name, model in models.items():
-        weights = state.get("models", {}).get(name)
-        if weights is None:
-            raise MinimaxlabError(f"the checkpoint holds no {name}")
-        try:
-            model.load_state_dict(weights)
-        except RuntimeError as err:
-            first = str(err).strip().splitlines()[0]
-            raise MinimaxlabError(
-                f"the checkpoint's {name} does not fit the architecture in the config "
-                f"({first}); use the config the run was trained with"
-            ) from None
+def _in_current_format(state: dict[str, Any]) -> dict[str, Any]:
+    """``state`` in the layout this trainer writes; format 1 (before TrainingState: the noise
+    generator under ``noise_rng``, NumPy's RNG state as a tuple) is translated."""
+    if state.get("format") == 1 and "noise_rng" in state:
+        state = {**state, "format": CHECKPOINT_FORMAT, "generators": {"noise": state["noise_rng"]}}
+    if state.get("format") != CHECKPOINT_FORMAT or "steps_per_epoch" not in state:
+        raise MinimaxlabError(
+            "the checkpoint was not written by the GAN trainer; resume a folder that a GAN "
+            "experiment wrote"
+        )
+    return state

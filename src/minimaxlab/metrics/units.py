@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
+from torch import nn
 
 from minimaxlab.models.one_hidden import OneHiddenLayerNet
+
+Examples = tuple[torch.Tensor, torch.Tensor]  # inputs N×D, labels N
 
 
 @torch.no_grad()
@@ -29,3 +32,36 @@ def unit_weight_gradients(
     gradients = net.hidden.weight.grad.abs().mean(dim=1)
     net.zero_grad(set_to_none=True)
     return gradients
+
+
+class RevivedUnits(nn.Module):
+    """Which hidden units were silent at some measurement, and which of those were active at a
+    later one. A module of two mask buffers (no parameters), so a training checkpoint holds
+    them and a resumed run counts on from where it stopped."""
+
+    def __init__(self, units: int) -> None:
+        super().__init__()
+        self.register_buffer("ever_silent", torch.zeros(units, dtype=torch.bool))
+        self.register_buffer("revived", torch.zeros(units, dtype=torch.bool))
+
+    def update(self, silent: torch.Tensor) -> torch.Tensor:
+        """Take one measurement's silent mask; returns how many units have revived so far."""
+        self.revived.logical_or_(self.ever_silent & ~silent)
+        self.ever_silent.logical_or_(silent)
+        return self.revived.sum()
+
+
+def unit_measures(
+    net: OneHiddenLayerNet, revived: RevivedUnits, train: Examples, test: Examples
+) -> dict[str, torch.Tensor]:
+    """What dying-relu measures after every epoch, as 0-d tensors: the fraction of silent units,
+    the mean |∂L/∂W| of those units (absent when none is silent), how many units were silent
+    once and active later, the training loss and the test accuracy."""
+    silent = silent_units(net, train[0])
+    measures = {"dead_fraction": silent.float().mean(), "revived_units": revived.update(silent)}
+    if silent.any():
+        measures["silent_unit_gradient"] = unit_weight_gradients(net, *train)[silent].mean()
+    with torch.no_grad():
+        measures["train_loss"] = F.cross_entropy(net(train[0]), train[1])
+        measures["test_accuracy"] = (net(test[0]).argmax(1) == test[1]).float().mean()
+    return measures

@@ -2,12 +2,12 @@
 
 An experiment states it through its ``account`` hook, built only from the run's summary and
 config; the numbers in the text are those values, formatted as the report formats them
-(:func:`number`), so a reader can find each one in summary.json.
+(:func:`number`), so a reader can find each one in summary.json. The report is handed the
+paragraphs; ``minimaxlab.tools.report`` looks the experiment up and chooses them.
 """
 
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
 from minimaxlab.report.html import format_value
@@ -34,28 +34,9 @@ def listing(items: list[str], empty: str = "none") -> str:
     return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
-def _generic(description: str, summary: dict[str, Any]) -> list[str]:
+def status_account(description: str, summary: dict[str, Any]) -> list[str]:
+    """The account of a run that has none of its own yet: what the experiment is, and where
+    the run stands (its status, and the step it stopped after)."""
     steps = summary.get("steps")
     done = f" It stopped after step {number(steps)}." if steps is not None else ""
     return [description, f"The run's status is {summary.get('status', 'running')}.{done}"]
-
-
-def account_of(summary: dict[str, Any], config: dict[str, Any]) -> list[str]:
-    """Paragraphs about a run: the experiment's own account once it has finished, else (or
-    when it has none) its description and status."""
-    from minimaxlab.experiments import EXPERIMENTS  # the registry imports the report
-
-    experiment = EXPERIMENTS.get(config.get("experiment", ""))
-    if experiment is None:
-        return [f"A run of {config.get('experiment', 'an unknown experiment')}."]
-    if experiment.account is None or summary.get("status") != "finished":
-        return _generic(experiment.description, summary)
-    try:
-        return experiment.account(summary, config)
-    except (KeyError, TypeError, ValueError) as err:  # a summary of an older format
-        warnings.warn(
-            f"{experiment.name}'s account could not read this summary ({type(err).__name__}: "
-            f"{err}); the report shows the description instead",
-            stacklevel=2,
-        )
-        return _generic(experiment.description, summary)

@@ -8,11 +8,11 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import mimetypes
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import jinja2
-import yaml
 
 from minimaxlab.atomic import atomic_write_text
 from minimaxlab.plots import plot_curves
@@ -104,17 +104,8 @@ def metric_rows(evaluation: dict[str, Any]) -> list[tuple[str, str, str]]:
     ]
 
 
-# summary keys of the latent-space tools → their figure folder under figures/
-LATENT_FIGURES = {
-    "interpolation": "interpolation",
-    "inversion": "inversion",
-    "latent_path": "latent_path",
-}
 # An experiment may put {"title": {"header": [...], "rows": [[...], ...]}} under "tables" in
 # its summary; each becomes a table of the report instead of flattened summary rows.
-OWN_SECTIONS = ("evaluation", "tables", *LATENT_FIGURES)
-
-
 def _tables(summary: dict[str, Any]) -> list[dict[str, Any]]:
     return [
         {
@@ -126,46 +117,65 @@ def _tables(summary: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
+def _interpolation_table(result: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
+    header = ["mode", "from", "to", "classified along the path"]
+    rows = [
+        [mode, r["from"], r["to"], ", ".join(r["classified_along_the_path"])]
+        for mode, r in result.items()
+    ]
+    return header, rows
+
+
+def _inversion_table(result: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
+    header = [
+        "image",
+        "verdict",
+        "largest distance between starts",
+        "best error",
+        "errors of the starts",
+    ]
+    rows = [
+        [
+            i,
+            r["verdict"],
+            format_value(r["largest_distance_between_starts"]),
+            format_value(min(r["errors"])),
+            ", ".join(format_value(e) for e in r["errors"]),
+        ]
+        for i, r in enumerate(result["per_image"])
+    ]
+    return header, rows
+
+
+def _latent_path_table(result: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
+    header = ["path", "U", "image-space energy"]
+    rows = [
+        [name, format_value(result[name]["U"]), format_value(result[name]["image_energy"])]
+        for name in ("straight", "optimised")
+    ]
+    return header, rows
+
+
+# summary key of a latent-space tool (also its figure folder under figures/) → its table
+LATENT_SECTIONS = {
+    "interpolation": _interpolation_table,
+    "inversion": _inversion_table,
+    "latent_path": _latent_path_table,
+}
+# summary keys shown in sections of their own, not as flattened summary rows
+OWN_SECTIONS = ("evaluation", "tables", *LATENT_SECTIONS)
+
+
 def _latent_sections(summary: dict[str, Any], figures_dir: Path) -> list[dict[str, Any]]:
     """One section per latent-space tool that has run: its figures and a small table."""
     sections = []
-    for key, folder in LATENT_FIGURES.items():
+    for key, table in LATENT_SECTIONS.items():
         if key not in summary:
             continue
-        result = summary[key]
-        if key == "interpolation":
-            header = ["mode", "from", "to", "classified along the path"]
-            rows = [
-                [mode, r["from"], r["to"], ", ".join(r["classified_along_the_path"])]
-                for mode, r in result.items()
-            ]
-        elif key == "inversion":
-            header = [
-                "image",
-                "verdict",
-                "largest distance between starts",
-                "best error",
-                "errors of the starts",
-            ]
-            rows = [
-                [
-                    i,
-                    r["verdict"],
-                    format_value(r["largest_distance_between_starts"]),
-                    format_value(min(r["errors"])),
-                    ", ".join(format_value(e) for e in r["errors"]),
-                ]
-                for i, r in enumerate(result["per_image"])
-            ]
-        else:
-            header = ["path", "U", "image-space energy"]
-            rows = [
-                [name, format_value(result[name]["U"]), format_value(result[name]["image_energy"])]
-                for name in ("straight", "optimised")
-            ]
+        header, rows = table(summary[key])
         figures = [
             {"caption": _caption(path, figures_dir), "src": data_uri(path)}
-            for path in sorted((figures_dir / folder).glob("*.png"))
+            for path in sorted((figures_dir / key).glob("*.png"))
         ]
         sections.append(
             {"title": key.replace("_", " "), "header": header, "rows": rows, "figures": figures}
@@ -209,73 +219,105 @@ def _size(n: int) -> str:
     return f"{n / 1e3:,.1f} kB" if n < 1e6 else f"{n / 1e6:,.1f} MB"
 
 
+def curve_axis(records: list[dict[str, Any]], keys: tuple[str, ...]) -> str:
+    """What a curve group is drawn against: epochs when its lines come from several settings
+    of a sweep trained by epochs (records with a step and an epoch), because settings can take
+    different steps per epoch (multitask's batches of 128 against 64 + 64); else steps."""
+    mine = [r for r in records if any(key in r for key in keys)]
+    settings = {r.get("setting") for r in mine}
+    if len(settings) > 1 and all("step" in r and "epoch" in r for r in mine):
+        return "epoch"
+    return "step"
+
+
 def _curves(run: Run, records: list[dict[str, Any]]) -> list[dict[str, str]]:
     """Plot the known metric groups, and every other numeric metric on its own."""
     curves = []
     for name, keys in curve_groups(records).items():
         path = run.figure_path(f"curves/{name}.png")
-        if plot_curves(records, keys, path, title=CURVE_TITLES.get(name, name)):
-            curves.append({"title": CURVE_TITLES.get(name, name), "src": data_uri(path)})
+        title = CURVE_TITLES.get(name, name)
+        if plot_curves(records, keys, path, x=curve_axis(records, keys), title=title):
+            curves.append({"title": title, "src": data_uri(path)})
     return curves
 
 
-def write_report(run: Run) -> Path:
-    """Write ``report.html`` into the run folder and return its path."""
-    config_text = run.config_path.read_text(encoding="utf-8")
-    config = yaml.safe_load(config_text) or {}
-    env = run.read_json(run.env_path) or {}
-    summary = run.read_summary()
-    records = list(run.metrics())
-    figures_dir = run.path / "figures"
-    curves = _curves(run, records)
-    evaluation = summary.get("evaluation")
-    histogram = figures_dir / "evaluation" / "class_histogram.png"
+# figures/ folders shown in sections of their own: frames live in the GIF, curves are redrawn
+# from metrics.jsonl, the evaluation and the latent-space tools have their own sections
+OWN_FIGURE_FOLDERS = ("progress", "curves", "evaluation", *LATENT_SECTIONS)
 
+
+def _figures(figures_dir: Path) -> dict[str, list[dict[str, Any]]]:
+    """The run's other figures: sample grids (shown small and pixelated), plots (at their own
+    size) and animations."""
     images = []
     for path in sorted(figures_dir.rglob("*")):
         relative = path.relative_to(figures_dir)
-        # shown in their own sections
-        skipped = ("progress", "curves", "evaluation", *LATENT_FIGURES.values())
-        if path.suffix.lower() not in (".png", ".gif") or relative.parts[0] in skipped:
-            continue  # frames live in the GIF; curves have their own section
+        if path.suffix.lower() not in (".png", ".gif") or relative.parts[0] in OWN_FIGURE_FOLDERS:
+            continue
         images.append(
             {
                 "caption": _caption(path, figures_dir),
                 "src": data_uri(path),
                 "animated": path.suffix.lower() == ".gif",
-                # sample grids are shown small and pixelated; plots at their own size
                 "kind": "grid" if relative.parts[0] == "samples" else "plot",
             }
         )
+    still = [i for i in images if not i["animated"]]
+    return {
+        "samples": [i for i in still if i["kind"] == "grid"],
+        "plots": [i for i in still if i["kind"] == "plot"],
+        "animations": [i for i in images if i["animated"]],
+    }
 
-    from minimaxlab.report.account import account_of  # it reads the experiments' registry
 
-    html = templates.get_template("run.html.j2").render(
-        title=f"{config.get('experiment', 'run')} — {run.path.name}",
-        account=account_of(summary, config),
-        files=_files(run),
-        run_path=str(run.path.resolve()),
-        status=summary.get("status", "running"),
-        summary_rows=[
+def _summary_sections(summary: dict[str, Any], figures_dir: Path) -> dict[str, Any]:
+    """The summary's plain rows, its tables, its evaluation and the latent-space sections."""
+    evaluation = summary.get("evaluation")
+    histogram = figures_dir / "evaluation" / "class_histogram.png"
+    return {
+        "status": summary.get("status", "running"),
+        "summary_rows": [
             (k, format_value(v))
             for k, v in flatten(summary)
             if k != "experiment" and k.split(".")[0] not in OWN_SECTIONS
         ],
-        latent=_latent_sections(summary, figures_dir),
-        tables=_tables(summary),
-        evaluation=evaluation,
-        metric_rows=metric_rows(evaluation) if evaluation else [],
-        class_histogram=data_uri(histogram) if histogram.is_file() else None,
-        samples=[i for i in images if not i["animated"] and i["kind"] == "grid"],
-        plots=[i for i in images if not i["animated"] and i["kind"] == "plot"],
-        animations=[i for i in images if i["animated"]],
-        curves=curves,
-        config_yaml=config_text,
-        env_rows=[
+        "latent": _latent_sections(summary, figures_dir),
+        "tables": _tables(summary),
+        "evaluation": evaluation,
+        "metric_rows": metric_rows(evaluation) if evaluation else [],
+        "class_histogram": data_uri(histogram) if histogram.is_file() else None,
+    }
+
+
+def _environment(env: dict[str, Any]) -> dict[str, Any]:
+    """env.json's rows; the environment a resumed run started in is summed up as a flag."""
+    return {
+        "env_rows": [
             (k, format_value(v)) for k, v in flatten(env) if not k.startswith("resumed_after")
         ],
-        resumed=bool(env.get("resumed_after")),
+        "resumed": bool(env.get("resumed_after")),
+    }
+
+
+def write_report(run: Run, account: Sequence[str] | None = None) -> Path:
+    """Write ``report.html`` into the run folder and return its path.
+
+    ``account`` is the section "What this run did": paragraphs that the caller chose (the
+    experiment's own account, see ``minimaxlab.tools.report``); without it, the section names
+    the experiment only, since the report itself never looks an experiment up.
+    """
+    config = run.read_config()
+    html = templates.get_template("run.html.j2").render(
+        title=f"{config['experiment']} — {run.path.name}",
+        account=list(account) if account is not None else [f"A run of {config['experiment']}."],
+        files=_files(run),
+        run_path=str(run.path.resolve()),
+        curves=_curves(run, list(run.metrics())),
+        config_yaml=run.config_path.read_text(encoding="utf-8"),
         written=dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
+        **_summary_sections(run.read_summary(), run.path / "figures"),
+        **_figures(run.path / "figures"),
+        **_environment(run.read_json(run.env_path) or {}),
     )
     atomic_write_text(run.report_path, html)
     return run.report_path

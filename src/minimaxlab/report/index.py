@@ -8,8 +8,9 @@ import datetime as dt
 import io
 import os
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from PIL import Image
 
@@ -17,9 +18,22 @@ from minimaxlab.atomic import atomic_write_text
 from minimaxlab.report.html import flatten, format_value, templates
 from minimaxlab.runs import Run
 
-if TYPE_CHECKING:
-    from minimaxlab.experiments.base import Experiment
-    from minimaxlab.lab import LabEntry
+
+@dataclass
+class IndexCard:
+    """What the index shows of one experiment of a lab run: plain data that the lab gathers
+    (``minimaxlab.lab``), so that the index never looks an experiment up."""
+
+    name: str
+    description: str
+    status: str  # finished, failed, skipped, interrupted or running
+    reason: str | None = None  # why it was skipped or how it failed, one line
+    notes: list[str] = field(default_factory=list)
+    seconds: float | None = None
+    run_dir: Path | None = None  # None when it never started
+    numbers: dict[str, str] = field(default_factory=dict)  # see key_numbers
+    figure: Path | None = None  # see headline_figure
+
 
 THUMBNAIL = (1200, 480)  # px: sharp on a laptop card without making the page heavy
 WIDE = 2.2  # figures wider than this × their height get a card two columns wide
@@ -28,12 +42,12 @@ NOT_HEADLINES = {"curves", "progress"}
 NOT_KEY_NUMBERS = {"experiment", "status"}
 
 
-def key_numbers(experiment: Experiment, summary: dict[str, Any]) -> dict[str, str]:
-    """The summary values an index card shows: the experiment's ``key_numbers`` when it
-    names them, else the first six plain values of its summary."""
+def key_numbers(summary: dict[str, Any], names: Sequence[str] = ()) -> dict[str, str]:
+    """The summary values an index card shows: the dotted keys ``names`` (an experiment's
+    ``key_numbers``) when given, else the first six plain values of the summary."""
     values = dict(flatten(summary))
-    if experiment.key_numbers:
-        chosen = [k for k in experiment.key_numbers if values.get(k) is not None]
+    if names:
+        chosen = [k for k in names if values.get(k) is not None]
     else:
         chosen = [
             k
@@ -44,10 +58,11 @@ def key_numbers(experiment: Experiment, summary: dict[str, Any]) -> dict[str, st
     return {k: format_value(values[k]) for k in chosen}
 
 
-def headline_figure(experiment: Experiment, run_dir: Path) -> Path | None:
-    """The experiment's headline figure in ``run_dir``; else its first plain figure."""
-    if experiment.headline_figure:
-        matches = sorted(run_dir.glob(experiment.headline_figure))
+def headline_figure(run_dir: Path, pattern: str | None = None) -> Path | None:
+    """The last match of ``pattern`` (an experiment's ``headline_figure``, a glob in
+    ``run_dir``); else the run's first plain figure."""
+    if pattern:
+        matches = sorted(run_dir.glob(pattern))
         if matches:
             return matches[-1]
     figures = run_dir / "figures"
@@ -77,40 +92,32 @@ def thumbnail(path: Path) -> dict[str, Any]:
     }
 
 
-def _card(entry: LabEntry, index_dir: Path) -> dict[str, Any]:
-    from minimaxlab.experiments import EXPERIMENTS
+def _card(card: IndexCard, index_dir: Path) -> dict[str, Any]:
+    """What the template shows of ``card``: links relative to the index, a thumbnail."""
 
-    experiment = EXPERIMENTS[entry.name]
-    card: dict[str, Any] = {
-        "name": entry.name,
-        "description": experiment.description,
-        "status": entry.status,
-        "reason": entry.reason,
-        "notes": entry.notes,
-        "time": "—" if entry.seconds is None else _duration(entry.seconds),
-        "numbers": {},
-        "figure": None,
+    def link(path: Path) -> str | None:
+        return Path(os.path.relpath(path, index_dir)).as_posix() if path.is_file() else None
+
+    shown: dict[str, Any] = {
+        "name": card.name,
+        "description": card.description,
+        "status": card.status,
+        "reason": card.reason,
+        "notes": card.notes,
+        "time": "—" if card.seconds is None else _duration(card.seconds),
+        # a long dotted key may wrap after its dots
+        "numbers": {key.replace(".", ".\u200b"): v for key, v in card.numbers.items()},
+        "figure": thumbnail(card.figure) if card.figure is not None else None,
         "report": None,
         "error": None,
         "folder": None,
     }
-    if entry.run_dir is None or not entry.run_dir.is_dir():
-        return card
-    run = Run(entry.run_dir)
-    card["folder"] = Path(os.path.relpath(run.path, index_dir)).as_posix()
-    card["numbers"] = {  # a long dotted key may wrap after its dots
-        key.replace(".", ".\u200b"): value
-        for key, value in key_numbers(experiment, run.read_summary()).items()
-    }
-    if run.report_path.is_file():
-        card["report"] = Path(os.path.relpath(run.report_path, index_dir)).as_posix()
-    error = run.path / "error.txt"
-    if error.is_file():
-        card["error"] = Path(os.path.relpath(error, index_dir)).as_posix()
-    figure = headline_figure(experiment, run.path)
-    if figure is not None:
-        card["figure"] = thumbnail(figure)
-    return card
+    if card.run_dir is not None and card.run_dir.is_dir():
+        run = Run(card.run_dir)
+        shown["folder"] = Path(os.path.relpath(run.path, index_dir)).as_posix()
+        shown["report"] = link(run.report_path)
+        shown["error"] = link(run.path / "error.txt")
+    return shown
 
 
 def _duration(seconds: float) -> str:
@@ -118,24 +125,28 @@ def _duration(seconds: float) -> str:
     return f"{minutes} min {rest:02d} s" if minutes else f"{seconds:.1f} s"
 
 
-def write_index(entries: Sequence[LabEntry], path: Path, *, profile: str, seconds: float) -> Path:
-    """Write the lab's ``index.html`` at ``path`` and return it."""
-    cards = [_card(entry, path.parent) for entry in entries]
+def _devices(cards: Sequence[IndexCard]) -> str:
+    """The devices the runs recorded in their env.json, or a dash."""
     devices = set()
-    for entry in entries:
-        if entry.run_dir is not None:
-            env = Run(entry.run_dir).read_json(entry.run_dir / "env.json") or {}
+    for card in cards:
+        if card.run_dir is not None:
+            env = Run(card.run_dir).read_json(card.run_dir / "env.json") or {}
             if env.get("device"):
                 devices.add(str(env["device"]))
+    return ", ".join(sorted(devices)) or "—"
+
+
+def write_index(cards: Sequence[IndexCard], path: Path, *, profile: str, seconds: float) -> Path:
+    """Write the lab's ``index.html`` at ``path``, one card each, and return it."""
     counts = {
-        status: sum(e.status == status for e in entries)
+        status: sum(card.status == status for card in cards)
         for status in ("finished", "failed", "skipped", "interrupted", "running")
     }
     html = templates.get_template("index.html.j2").render(
         title="minimaxlab: the lab",
-        cards=cards,
+        cards=[_card(card, path.parent) for card in cards],
         profile=profile,
-        devices=", ".join(sorted(devices)) or "—",
+        devices=_devices(cards),
         counts={k: v for k, v in counts.items() if v},
         total=_duration(seconds),
         written=dt.datetime.now().strftime("%Y-%m-%d %H:%M"),

@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from minimaxlab.atomic import atomic_write_text
-from minimaxlab.report.account import account_of
 from minimaxlab.report.html import format_value
 from minimaxlab.runs import Run
+from minimaxlab.tools.report import account_of
 
 # Figures the notebook does not show: curves are redrawn from metrics.jsonl; progress frames
 # are the epochs of the GIF.

@@ -23,6 +23,11 @@ from torch import nn
 from minimaxlab.config import StrictModel
 from minimaxlab.errors import MinimaxlabError
 from minimaxlab.models.toy import PointClassifier
+from minimaxlab.runs import Run
+from minimaxlab.training.loop import Schedule, TrainingLoop
+from minimaxlab.training.state import TrainingState
+
+LOG_EVERY = 100  # classifier steps per recorded mean loss
 
 
 class NceConfig(StrictModel):
@@ -103,52 +108,49 @@ class NceSampler:
         data: torch.Tensor,
         config: NceConfig,
         generator: torch.Generator,
-        on_step: Callable[[int, float], None] | None = None,
+        run: Run,
+        **loop_options: Any,
     ) -> NceSampler:
-        """Train the classifier on ``data`` (n×2, on the device of ``generator``) against noise.
+        """Train the classifier on ``data`` (n×2, on the device of ``generator``) against noise,
+        through the training loop checkpointing into ``run``; ``loop_options`` (``key``,
+        ``checkpoint``, ``stop``, ``progress``, ``on_record``) go to :class:`TrainingLoop`, so
+        several fits can share one run and a stopped fit resumes where it stopped.
 
-        ``generator`` (on the data's device) draws every batch and noise point, so a seed
-        fixes the sampler. ``on_step(step, loss)`` is called every 100 steps.
+        ``generator`` (on the data's device, its state in the checkpoint) draws every batch and
+        noise point, so a seed fixes the sampler. The mean loss is recorded every
+        ``LOG_EVERY`` steps as ``loss`` (``loss/<key>`` for a setting ``key``).
         """
-        device = data.device
-        if data.ndim != 2 or data.shape[1] != 2 or data.shape[0] < 2:
-            raise MinimaxlabError(
-                f"NCE needs at least two 2-D points, got shape {tuple(data.shape)}"
-            )
-        noise = (
-            GaussianNoise.fitted(data)
-            if config.noise == "fitted"
-            else GaussianNoise.standard(device)
-        )
-        init_seed = int(torch.randint(2**62, (1,), generator=generator, device=device))
-        with torch.random.fork_rng(devices=[]):  # the weights follow from ``generator`` alone
-            torch.manual_seed(init_seed)
-            classifier = PointClassifier(
-                config.hidden, config.fourier_features, config.fourier_scale
-            ).to(device)
+        _check_points(data)
+        if config.noise == "fitted":
+            noise = GaussianNoise.fitted(data)
+        else:
+            noise = GaussianNoise.standard(data.device)
+        classifier = _initial_classifier(config, generator, data.device)
         optimizer = torch.optim.Adam(classifier.parameters(), lr=config.lr)
         schedule = torch.optim.lr_scheduler.CosineAnnealingLR(
             optimizer, config.steps, eta_min=config.lr / 100
         )
-        n = config.batch_size
-        labels = torch.cat((torch.ones(n, device=device), torch.zeros(n, device=device)))
-        running = torch.zeros((), device=device)
-        for step in range(1, config.steps + 1):
-            indices = torch.randint(data.shape[0], (n,), device=device, generator=generator)
-            points = torch.cat((data[indices], noise.sample(n, generator)))
-            loss = F.binary_cross_entropy_with_logits(classifier(points), labels)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            schedule.step()
-            running += loss.detach()
-            if step % 100 == 0 or step == config.steps:
-                mean_loss = float(running) / (step % 100 or 100)
-                running.zero_()
-                if on_step is not None:
-                    on_step(step, mean_loss)
+        key = loop_options.get("key")  # a setting's loss gets its own line in the run's curves
+        loss_name = "loss" if key is None else f"loss/{key}"
+        step = _classifier_step(classifier, optimizer, schedule, data, noise, generator, config)
+        state = TrainingState(
+            {"classifier": classifier},
+            {"adam": optimizer},
+            {"cosine": schedule},
+            {"draws": generator},
+        )
+        loop = TrainingLoop(
+            run,
+            state,
+            lambda i: {loss_name: step(i)},
+            Schedule(config.steps, LOG_EVERY),
+            description="data-vs-noise classifier",
+            **loop_options,
+        )
+        loop.restore()
+        loop.train()
         sampler = cls(classifier.eval(), noise, config)
-        sampler.final_loss = mean_loss
+        sampler.final_loss = loop.history[-1][loss_name]
         sampler.estimate_bound(generator)
         return sampler
 
@@ -190,3 +192,47 @@ class NceSampler:
             kept.append(proposals[accept])
             stats.accepted += int(accept.sum())
         return torch.cat(kept)[:n], stats
+
+
+def _check_points(data: torch.Tensor) -> None:
+    if data.ndim != 2 or data.shape[1] != 2 or data.shape[0] < 2:
+        raise MinimaxlabError(f"NCE needs at least two 2-D points, got shape {tuple(data.shape)}")
+
+
+def _initial_classifier(
+    config: NceConfig, generator: torch.Generator, device: torch.device
+) -> PointClassifier:
+    """The untrained classifier, its weights seeded by one draw from ``generator``."""
+    init_seed = int(torch.randint(2**62, (1,), generator=generator, device=device))
+    with torch.random.fork_rng(devices=[]):  # the weights follow from ``generator`` alone
+        torch.manual_seed(init_seed)
+        return PointClassifier(config.hidden, config.fourier_features, config.fourier_scale).to(
+            device
+        )
+
+
+def _classifier_step(
+    classifier: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    schedule: torch.optim.lr_scheduler.LRScheduler,
+    data: torch.Tensor,
+    noise: GaussianNoise,
+    generator: torch.Generator,
+    config: NceConfig,
+) -> Callable[[int], torch.Tensor]:
+    """One update on ``batch_size`` data points (drawn with replacement) and as many noise
+    points, labelled 1 and 0; returns the step's binary cross-entropy."""
+    n, device = config.batch_size, data.device
+    labels = torch.cat((torch.ones(n, device=device), torch.zeros(n, device=device)))
+
+    def step(i: int) -> torch.Tensor:
+        indices = torch.randint(data.shape[0], (n,), device=device, generator=generator)
+        points = torch.cat((data[indices], noise.sample(n, generator)))
+        loss = F.binary_cross_entropy_with_logits(classifier(points), labels)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        schedule.step()
+        return loss
+
+    return step

@@ -1,14 +1,38 @@
 """The report of a run folder, with its experiment's account: what every tool calls after it
-has added to a run (the report layer itself never looks an experiment up)."""
+has added to a run. This is the one place that looks a run's experiment up to render its
+report; the report layer itself is handed the paragraphs."""
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
+from typing import Any
 
+from minimaxlab.experiments import EXPERIMENTS
 from minimaxlab.report import write_report
+from minimaxlab.report.account import status_account
 from minimaxlab.runs import Run
 
 
+def account_of(summary: dict[str, Any], config: dict[str, Any]) -> list[str]:
+    """Paragraphs about a run: its experiment's own account once it has finished, else (or
+    when it has none, or cannot read this summary) its description and status."""
+    experiment = EXPERIMENTS.get(config.get("experiment", ""))
+    if experiment is None:
+        return [f"A run of {config.get('experiment', 'an unknown experiment')}."]
+    if experiment.account is None or summary.get("status") != "finished":
+        return status_account(experiment.description, summary)
+    try:
+        return experiment.account(summary, config)
+    except (KeyError, TypeError, ValueError) as err:  # a summary of an older format
+        warnings.warn(
+            f"{experiment.name}'s account could not read this summary ({type(err).__name__}: "
+            f"{err}); the report shows the description instead",
+            stacklevel=2,
+        )
+        return status_account(experiment.description, summary)
+
+
 def write_run_report(run: Run) -> Path:
-    """Render ``run``'s report.html from its folder."""
-    return write_report(run)
+    """Render ``run``'s report.html from its folder, with its experiment's account."""
+    return write_report(run, account=account_of(run.read_summary(), run.read_config()))

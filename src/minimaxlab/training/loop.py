@@ -6,13 +6,19 @@ The caller supplies ``step(i) -> {name: 0-d tensor}``: one update, given the glo
 (seed, epoch), so a resumed run draws the same batches). The loop
 
 - sums the returned tensors on the device and reads them back once per record (every
-  ``log_every`` steps: one device sync), writing ``{"step", "epoch"?, "setting"?, means…}`` to
-  ``metrics.jsonl`` and to :attr:`TrainingLoop.history`;
+  ``log_every`` steps, and at the end: one device sync), writing ``{"step", "epoch"?,
+  "setting"?, means…, measures…}`` to ``metrics.jsonl`` and to :attr:`TrainingLoop.history`,
+  where the measures are what the caller's ``measure()`` returns at that moment (say, test
+  accuracy: numbers of the model as it is, not averaged over steps). Each mean is over the
+  steps that returned that name, so a number only some steps return (a measurement at an
+  epoch's last step) is recorded as it was returned;
 - stops with :class:`TrainingDiverged` when a mean is nan or inf, before any checkpoint is
   written, so the one on disk is the last finite one;
 - checkpoints its :class:`TrainingState` (models, optimisers, schedulers, generators, global
   RNGs), its history and the partial window every ``checkpoint_every`` steps, at the end and on
-  a stop request (Ctrl-C), then raises TrainingInterrupted (the command line exits 130);
+  a stop request (Ctrl-C), then raises TrainingInterrupted (the command line exits 130). A
+  partial window is checked and carried in the checkpoint, not recorded, so a resumed run
+  writes the same records as one that never stopped;
 - resumes from that checkpoint when it belongs to the same ``key`` (one setting of a sweep),
   dropping the metric records that training after it wrote, so none appear twice.
 
@@ -37,6 +43,8 @@ from minimaxlab.runs import Run
 from minimaxlab.training.state import TrainingState, check_finite, stop_requested
 
 StepFn = Callable[[int], dict[str, torch.Tensor]]
+MeasureFn = Callable[[], dict[str, float]]  # numbers of the model at a record, not averaged
+RecordFn = Callable[[dict[str, Any]], None]  # told of each record as it is written
 
 
 @dataclass(frozen=True)
@@ -68,15 +76,19 @@ class TrainingLoop:
         stop: StopSignal | None = None,
         progress: bool = False,
         description: str = "train",
+        measure: MeasureFn | None = None,
+        on_record: RecordFn | None = None,
     ) -> None:
         self.run, self.state, self.step_fn, self.schedule = run, state, step, schedule
         self.key = key  # which setting of a sweep this is (None: the run's only training)
         self.checkpoint = checkpoint
         self.stop, self.progress, self.description = stop, progress, description
+        self.measure, self.on_record = measure, on_record
         self.step = 0
         self.history: list[dict[str, Any]] = []  # every record, resumed ones included
         self.seconds = 0.0  # training time, summed over resumes
         self._sums: dict[str, torch.Tensor] = {}
+        self._counts: dict[str, int] = {}  # steps of the current window that returned each name
         self._count = 0  # steps in the current window
 
     # ---- checkpoints -----------------------------------------------------------------------
@@ -87,10 +99,16 @@ class TrainingLoop:
             "step": self.step,
             "seconds": self.seconds,
             "history": self.history,
-            "window": {"sums": dict(self._sums), "count": self._count},
+            "window": {
+                "sums": dict(self._sums),
+                "counts": dict(self._counts),
+                "count": self._count,
+            },
         }
 
     def save(self) -> None:
+        if self._count:  # a partial window, carried over: checked like a record first
+            check_finite(self._means(), self.step, str(self.run.path / self.checkpoint))
         self.run.save_torch(self.checkpoint, self.state_dict())
 
     def restore(self) -> bool:
@@ -103,14 +121,11 @@ class TrainingLoop:
                 saved = None  # another setting's checkpoint: this one starts afresh
         if saved is not None:
             self.state.load_state_dict(saved)
-            self.step, self.seconds, self.history = (
-                saved["step"],
-                saved["seconds"],
-                saved["history"],
-            )
+            self.step, self.seconds = saved["step"], saved["seconds"]
+            self.history = saved["history"]
             device = _device_of(self.state)
             self._sums = {k: v.to(device) for k, v in saved["window"]["sums"].items()}
-            self._count = saved["window"]["count"]
+            self._counts, self._count = saved["window"]["counts"], saved["window"]["count"]
         self.run.drop_metrics(
             lambda r: r.get("setting") == self.key and r.get("step", 0) > self.step
         )
@@ -126,6 +141,7 @@ class TrainingLoop:
             while self.step < schedule.steps:
                 for name, value in self.step_fn(self.step).items():
                     self._sums[name] = self._sums.get(name, 0.0) + value.detach()
+                    self._counts[name] = self._counts.get(name, 0) + 1
                 self._count += 1
                 self.step += 1
                 bar.update(task, advance=1)
@@ -135,7 +151,8 @@ class TrainingLoop:
                 if stopping or self.step == schedule.steps or self._checkpoint_due():
                     self.seconds += time.perf_counter() - started
                     started = time.perf_counter()
-                    self.record()
+                    if self.step == schedule.steps:
+                        self.record()  # the last window, however short
                     self.save()
                 if stopping:
                     raise TrainingInterrupted(self.step)
@@ -149,7 +166,7 @@ class TrainingLoop:
         """Write the means of the window (one read-back from the device), if it has steps."""
         if self._count == 0:
             return None
-        means = {k: float(v) / self._count for k, v in self._sums.items()}
+        means = self._means()
         check_finite(means, self.step, str(self.run.path / self.checkpoint))
         record: dict[str, Any] = {"step": self.step}
         if self.schedule.steps_per_epoch:
@@ -157,10 +174,17 @@ class TrainingLoop:
         if self.key is not None:
             record["setting"] = self.key
         record.update(means)
+        if self.measure is not None:
+            record.update(self.measure())
         self.run.log_metrics(record)
         self.history.append(record)
-        self._sums, self._count = {}, 0
+        self._sums, self._counts, self._count = {}, {}, 0
+        if self.on_record is not None:
+            self.on_record(record)
         return record
+
+    def _means(self) -> dict[str, float]:
+        return {k: float(v) / self._counts[k] for k, v in self._sums.items()}
 
     def _bar(self) -> Progress:
         return Progress(

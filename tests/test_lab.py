@@ -1,23 +1,20 @@
-"""`run all`: every experiment the data allows, failures recorded, index.html with one card each."""
+"""The lab (`run all`): every experiment the data allows, failures recorded, index.html with one
+card each, built from what the lab gathered."""
 
 import dataclasses
 import re
 
 import pytest
-import torch
 from typer.testing import CliRunner
 
 from minimaxlab.cli import app
 from minimaxlab.errors import MinimaxlabError
 from minimaxlab.experiments import EXPERIMENTS
-from minimaxlab.experiments.gan_mnist import MLPGanConfig
 from minimaxlab.interrupt import TrainingInterrupted
-from minimaxlab.lab import missing_data, results_table, run_lab, select_experiments
-from minimaxlab.plots import save_image_grid
+from minimaxlab.lab import results_table, run_lab, select_experiments
 from minimaxlab.report.html import format_value
-from minimaxlab.report.index import headline_figure, key_numbers
 from minimaxlab.runs import Run
-from tests.report.conftest import BROKEN, FINISHED, NAMES, SKIPPED
+from tests.conftest import BROKEN, FINISHED, NAMES, SKIPPED
 
 
 def test_index_lists_exactly_the_experiments_that_ran_and_marks_failures(tiny_lab, entries):
@@ -70,17 +67,6 @@ def test_selection_keeps_the_registry_order_and_rejects_unknown_names():
         select_experiments(only=["nope"], skip=["gan-3d"])
 
 
-def test_missing_data_looks_at_every_image_data_section(tmp_path):
-    experiment = EXPERIMENTS["gan-mnist"]
-    config = MLPGanConfig()  # mnist, then fashion-mnist, then digits (always there)
-    assert missing_data(experiment, config) is None
-    config = MLPGanConfig(data={"name": "mnist", "fallbacks": ["fashion-mnist"]})
-    assert "needs mnist or fashion-mnist" in missing_data(experiment, config)
-    smoothness = EXPERIMENTS["latent-smoothness"]
-    config = smoothness.config_class(base="dcgan-fashion", base_profile="quick")
-    assert "needs fashion-mnist" in missing_data(smoothness, config)
-
-
 def one_line_error(result, fragment):
     assert result.exit_code == 2, result.output
     assert result.stderr.strip().splitlines() == [result.stderr.strip()]
@@ -108,26 +94,6 @@ def test_run_all_on_the_command_line(tmp_path):
     assert re.search(r"bandit: finished in [\d.]+ s", result.stderr)
     (run_dir,) = out.glob("bandit-*")
     assert (run_dir / "report.html").is_file()
-
-
-def test_cards_fall_back_to_plain_summary_values_and_the_first_plain_figure(tmp_path):
-    experiment = dataclasses.replace(EXPERIMENTS["bandit"], key_numbers=(), headline_figure=None)
-    summary = {
-        "experiment": "bandit",
-        "status": "finished",
-        "a": 1.23456,
-        "b": {"c": 7000},
-        "tables": {"t": {"header": ["x"], "rows": [[1]]}},
-        "listed": [1, 2],
-        "s": "text",
-    }
-    assert key_numbers(experiment, summary) == {"a": "1.235", "b.c": "7,000", "s": "text"}
-
-    for name in ("curves/losses.png", "progress/epoch_001.png", "z/plot.png", "zz/later.png"):
-        save_image_grid(torch.zeros(1, 1, 8, 8), tmp_path / "figures" / name, nrow=1)
-    assert headline_figure(experiment, tmp_path) == tmp_path / "figures" / "z" / "plot.png"
-    named = dataclasses.replace(experiment, headline_figure="figures/*/*.png")
-    assert headline_figure(named, tmp_path) == tmp_path / "figures" / "zz" / "later.png"
 
 
 def test_ctrl_c_stops_the_lab_and_the_index_says_where(tmp_path, monkeypatch):

@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from minimaxlab.data.batches import IndexStream
+from minimaxlab.data.batches import EpochShuffles, IndexStream
 
 
 def test_each_pass_covers_every_index_once_and_passes_differ():
@@ -30,3 +30,11 @@ def test_batches_straddle_passes_and_may_be_larger_than_the_data():
     assert len(big) == 8 and set(big.tolist()) == {0, 1, 2}
     with pytest.raises(ValueError):
         IndexStream(0, 3, seed=0, device="cpu")
+
+
+def test_epoch_shuffles_are_successive_draws_of_one_generator_in_any_order():
+    generator = torch.Generator().manual_seed(7)
+    expected = [torch.randperm(6, generator=generator) for _ in range(4)]
+    shuffles = EpochShuffles(6, seed=7, device="cpu")
+    for epoch in (0, 1, 3, 2, 2, 0):  # forward, skipping ahead, back (as after a resume)
+        assert torch.equal(shuffles.order(epoch), expected[epoch])
