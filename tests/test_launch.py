@@ -169,3 +169,13 @@ def test_an_experiment_is_handed_a_child_runner_with_its_seed_and_device(
     assert inner.path == run.path / "inner"
     assert inner.read_config()["seed"] == 3 and inner.read_config()["device"] == "cpu"
     assert fake_bandit[0].progress is False
+
+
+def test_a_run_folder_in_use_is_refused_and_left_as_it_was(tmp_path):
+    run = run_experiment(
+        "bandit", profile="smoke", device="cpu", out=tmp_path / "b", progress=False
+    )
+    before = run.summary_path.read_bytes()
+    with run.lock(), pytest.raises(MinimaxlabError, match="in use by another minimaxlab process"):
+        run_experiment(resume=run.path, progress=False)
+    assert run.summary_path.read_bytes() == before

@@ -128,3 +128,27 @@ def test_the_summary_is_merged_into(tmp_path):
     run.write_summary({"status": "interrupted", "evaluation": {"n": 10}})
     run.add_to_summary(status="finished", steps=4)
     assert run.read_summary() == {"status": "finished", "evaluation": {"n": 10}, "steps": 4}
+
+
+def test_a_second_writer_is_refused_while_the_first_holds_the_folder(tmp_path):
+    run = Run.create("x", tmp_path / "run")
+    with (
+        run.lock(),
+        pytest.raises(
+            MinimaxlabError, match=f"in use by another minimaxlab process \\(pid {os.getpid()}\\)"
+        ),
+        Run(run.path).lock(),
+    ):
+        pass
+    with run.lock():  # released when the holder lets go
+        pass
+
+
+def test_metrics_are_not_appended_through_a_link(tmp_path):
+    run = Run.create("x", tmp_path / "run")
+    target = tmp_path / "elsewhere.txt"
+    target.write_text("keep\n")
+    run.metrics_path.symlink_to(target)
+    with pytest.raises(MinimaxlabError, match="metrics.jsonl"):
+        run.log_metrics({"step": 1})
+    assert target.read_text() == "keep\n"

@@ -7,6 +7,7 @@ is merged into (a sweep's finished settings, an earlier ``evaluate``, the new st
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import os
@@ -24,8 +25,10 @@ from minimaxlab.errors import MinimaxlabError
 from minimaxlab.experiments import Experiment, RunContext, get_experiment
 from minimaxlab.interrupt import StopSignal, TrainingInterrupted
 from minimaxlab.reproducibility import environment_info, seed_everything
-from minimaxlab.runs import Run
+from minimaxlab.runs import LOCK_FILE, Run
 from minimaxlab.tools.report import write_run_report
+
+UNTRAINED = {"config.yaml", "env.json", LOCK_FILE}  # a new folder holding only these is removed
 
 
 def run_experiment(
@@ -131,24 +134,39 @@ def _run(
         run = Run.open(resume)
     else:  # ranks other than 0 get a Run object but never write to it (GanTrainer checks)
         run = Run.create(experiment.name, out) if main else Run(out or "unwritten-run")
+    with run.lock() if main else contextlib.nullcontext():
+        _run_in(run, experiment, config, torch_device, profile, resume is not None, progress)
+    return run
+
+
+def _run_in(
+    run: Run,
+    experiment: Experiment,
+    config: ExperimentConfig,
+    torch_device: torch.device,
+    profile: str,
+    resumed: bool,
+    progress: bool,
+) -> None:
+    """Train ``experiment`` into ``run``, which this process holds."""
+    main = distributed.is_main()
     seed_everything(config.seed, torch_device, config.deterministic)
     if main:
         run.write_config(config.model_dump(mode="json"))
-        run.write_env(_environment(run, torch_device, config.seed, profile, resume is not None))
+        run.write_env(_environment(run, torch_device, config.seed, profile, resumed))
     context = RunContext(
         run=run,
         device=torch_device,
-        resume=resume is not None and run.has_checkpoint(),
+        resume=resumed and run.has_checkpoint(),
         stop=None,
         progress=progress,
         run_child=functools.partial(
             run_child, seed=config.seed, device=str(torch_device), progress=progress
         ),
     )
-    summary = _train(experiment, config, context, main, created=resume is None)
+    summary = _train(experiment, config, context, main, created=not resumed)
     if main:
         _finish(experiment, config, context, summary)
-    return run
 
 
 def _environment(
@@ -186,7 +204,7 @@ def _train(
         raise
     except MinimaxlabError:
         # Remove a new folder only while it holds nothing but what _run wrote.
-        if main and created and {p.name for p in run.path.iterdir()} <= {"config.yaml", "env.json"}:
+        if main and created and {p.name for p in run.path.iterdir()} <= UNTRAINED:
             shutil.rmtree(run.path, ignore_errors=True)
         raise
 

@@ -5,14 +5,18 @@ runs/<experiment>-<timestamp>/
     env.json        versions, device, seed
     metrics.jsonl   one JSON record per logged step
     summary.json    the final figures of the run
-    checkpoint.pt   models, optimisers, step, every RNG state
+    checkpoint.pt   models, optimisers, step, every RNG state (minimaxlab.checkpoint)
+    sweep.json      a sweep's finished settings and their results (minimaxlab.sweeps)
+    .lock           held by the one process writing into the folder (Run.lock)
     figures/        images the report shows
     report.html
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import fcntl
 import json
 import math
 import os
@@ -28,6 +32,7 @@ from minimaxlab.checkpoint import UNSAFE, load_checkpoint, save_checkpoint
 from minimaxlab.errors import MinimaxlabError
 
 DEFAULT_ROOT = Path("runs")
+LOCK_FILE = ".lock"  # held (flock) by the process writing into the folder
 
 
 def _jsonable(value: Any) -> Any:
@@ -170,10 +175,41 @@ class Run:
         keeping the rest: the summary is only ever merged into, never replaced."""
         self.write_summary({**self.read_summary(), **entries})
 
+    # ---- one writer at a time -------------------------------------------------------------
+    @contextlib.contextmanager
+    def lock(self) -> Iterator[None]:
+        """Hold the run folder for this process: a second process that tries to write into the
+        same folder (a second ``--resume``, an ``evaluate`` during training) is refused."""
+        fd = os.open(self.path / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o666)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
+                raise MinimaxlabError(
+                    f"{self.path} is in use by another minimaxlab process (pid {holder}); wait "
+                    "for it to finish, or stop it, then try again"
+                ) from None
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, str(os.getpid()).encode(), 0)
+            yield
+        finally:
+            os.close(fd)  # closing releases the lock; a killed process's lock goes with it
+
     # ---- metrics ---------------------------------------------------------------------------
     def log_metrics(self, record: dict[str, Any]) -> None:
         """Append one record; a line is written whole, so a kill loses at most the last line."""
-        with open(self.metrics_path, "a", encoding="utf-8") as f:
+        # O_NOFOLLOW: a run folder from someone else cannot make this append to a file its
+        # metrics.jsonl links to (docs/threat-note.md)
+        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
+        try:
+            fd = os.open(self.metrics_path, flags, 0o666)
+        except OSError as err:
+            raise MinimaxlabError(
+                f"cannot append to {self.metrics_path} ({err.strerror}); it must be a plain "
+                "file the run can write"
+            ) from None
+        with os.fdopen(fd, "a", encoding="utf-8") as f:
             f.write(json.dumps(_jsonable(record)) + "\n")
 
     def metrics(self) -> Iterator[dict[str, Any]]:
