@@ -11,7 +11,6 @@ from pydantic import NonNegativeInt, PositiveFloat, PositiveInt
 
 from minimaxlab.config import ExperimentConfig, StrictModel
 from minimaxlab.experiments.base import Experiment, RunContext
-from minimaxlab.latent.paths import latent_path_run
 from minimaxlab.report.account import compared, number
 from minimaxlab.runs import Run
 
@@ -57,6 +56,9 @@ def _trained(folder, overrides: list[str], config: LatentSmoothnessConfig, conte
 
 
 def run(config: LatentSmoothnessConfig, context: RunContext) -> dict[str, Any]:
+    # Until the merge wires the pure stage (latent.paths.latent_path_between) in here.
+    from minimaxlab.tools.latent_path import latent_path_run
+
     results = {}
     for label, weight in (("without", 0.0), ("with", config.smoothness_weight)):
         # float32 for both: the penalty forces it on "with" (gan/speed.py), and the two
