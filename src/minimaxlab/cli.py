@@ -159,15 +159,9 @@ def sample(
 ) -> None:
     """Draw N images from a run's generator into a PNG grid."""
     from minimaxlab.device import resolve_device
-    from minimaxlab.gan.generators import load_generator, sample_images
-    from minimaxlab.plots import save_image_grid
+    from minimaxlab.tools.sample import write_samples
 
-    if out.suffix.lower() != ".png":
-        raise MinimaxlabError(f"--out must name a .png file (got {out})")
-    torch_device = resolve_device(device)
-    generator = load_generator(run_dir, torch_device)
-    save_image_grid(sample_images(generator, n, seed, torch_device), out)
-    typer.echo(str(out))
+    typer.echo(str(write_samples(run_dir, out, n, seed, resolve_device(device))))
 
 
 @app.command()
@@ -182,17 +176,10 @@ def evaluate(
     """Measure a run's generator (FD, KID, precision/recall, density/coverage, class balance)
     against real data, with the real test split as the floor; writes summary.json and report."""
     from minimaxlab.device import resolve_device
-    from minimaxlab.metrics.evaluate import evaluate_run
-    from minimaxlab.report.html import metric_rows
+    from minimaxlab.tools.evaluate import evaluate_run, evaluation_text
 
-    if n < 2:
-        raise MinimaxlabError(f"--n must be at least 2 (got {n})")
-    evaluation = evaluate_run(
-        run_dir, n=n, device=resolve_device(device), seed=seed, progress=progress
-    )
-    typer.echo(f"{'metric':<22}{'generated':>12}{'floor':>12}")
-    for label, generated, floor in metric_rows(evaluation):
-        typer.echo(f"{label:<22}{generated:>12}{floor:>12}")
+    evaluation = evaluate_run(run_dir, n, resolve_device(device), seed, progress)
+    typer.echo(evaluation_text(evaluation))
     typer.echo(str(Path(run_dir) / "report.html"))
 
 
@@ -211,13 +198,10 @@ def interpolate(
 ) -> None:
     """Render the path between two codes that the classifier puts in different classes."""
     from minimaxlab.device import resolve_device
-    from minimaxlab.latent.interpolate import interpolate_run
+    from minimaxlab.tools.interpolate import interpolate_run, interpolation_text
 
     result = interpolate_run(run_dir, steps, mode, classes, seed, resolve_device(device), progress)
-    typer.echo(
-        f"{result['from']} → {result['to']}: " + ", ".join(result["classified_along_the_path"])
-    )
-    typer.echo(str(Path(run_dir) / "figures" / "interpolation" / f"{mode}.png"))
+    typer.echo(interpolation_text(result, run_dir))
 
 
 @app.command()
@@ -234,17 +218,11 @@ def invert(
 ) -> None:
     """Invert test images through the frozen generator from several starts (all batched)."""
     from minimaxlab.device import resolve_device
-    from minimaxlab.latent.invert import invert_run
+    from minimaxlab.tools.invert import inversion_text, invert_run
 
-    report = invert_run(
-        run_dir, images, restarts, steps, lr, tolerance, seed, resolve_device(device)
-    )
-    for i, image in enumerate(report["per_image"]):
-        errors = ", ".join(f"{e:.3g}" for e in image["errors"])
-        typer.echo(
-            f"image {i}: {image['verdict']} (largest distance "
-            f"{image['largest_distance_between_starts']:.3g}); errors {errors}"
-        )
+    torch_device = resolve_device(device)
+    report = invert_run(run_dir, images, restarts, steps, lr, tolerance, seed, torch_device)
+    typer.echo(inversion_text(report))
 
 
 @app.command("latent-path")
@@ -260,14 +238,12 @@ def latent_path(
 ) -> None:
     """The least-change path between two inverted test images, against the straight line."""
     from minimaxlab.device import resolve_device
-    from minimaxlab.latent.paths import latent_path_run
+    from minimaxlab.tools.latent_path import latent_path_run, latent_path_text
 
     table = latent_path_run(
         run_dir, points, images, steps, invert_steps, seed=seed, device=resolve_device(device)
     )
-    typer.echo(f"{'path':<10}{'U':>14}{'image energy':>16}")
-    for name in ("straight", "optimised"):
-        typer.echo(f"{name:<10}{table[name]['U']:>14.4g}{table[name]['image_energy']:>16.4g}")
+    typer.echo(latent_path_text(table))
 
 
 @app.command(context_settings={"allow_interspersed_args": True})
@@ -296,16 +272,10 @@ def dynamics(
 ) -> None:
     """A method on a linear game: update matrix, eigenvalues, spectral radius, the step sizes
     that converge, and the distance to the stationary point after a simulated trajectory."""
-    import json
+    from minimaxlab.dynamics.text import analysis_text
 
-    from minimaxlab.dynamics.analysis import analyse
-    from minimaxlab.dynamics.games import make_game, parse_coefficients
-    from minimaxlab.dynamics.methods import get_method
-    from minimaxlab.dynamics.text import render
-
-    coefficients = parse_coefficients([*(coef or []), *(more_coef or [])])
-    result = analyse(make_game(game, coefficients), get_method(method), lr, steps, start)
-    typer.echo(json.dumps(result, allow_nan=False) if json_output else render(result))
+    coefficients = [*(coef or []), *(more_coef or [])]
+    typer.echo(analysis_text(game, method, lr, coefficients, steps, start, json_output))
 
 
 @app.command()
@@ -345,11 +315,9 @@ def notebook(
     ] = None,
 ) -> None:
     """Write a Jupyter notebook that loads the run through the library and redraws its figures."""
-    from minimaxlab.report.notebook import write_notebook
+    from minimaxlab.tools.notebook import export_notebook
 
-    if out is not None and out.suffix != ".ipynb":
-        raise MinimaxlabError(f"--out must name a .ipynb file (got {out})")
-    typer.echo(str(write_notebook(run_dir, out)))
+    typer.echo(str(export_notebook(run_dir, out)))
 
 
 @app.command()
@@ -368,33 +336,12 @@ def nce(
 
     Standard output gets exactly N lines "x1,x2"; progress and statistics go to standard error.
     """
-    from rich.console import Console
-    from rich.progress import Progress
-
-    from minimaxlab.config import validate
     from minimaxlab.device import resolve_device
-    from minimaxlab.experiments.nce_sampler import nce_sample
-    from minimaxlab.sampling.nce import NceConfig
+    from minimaxlab.tools.nce import acceptance_text, nce_points, points_text
 
-    if n < 1:
-        raise MinimaxlabError(f"--n must be at least 1 (got {n})")
-    settings = {"noise": noise} if steps is None else {"noise": noise, "steps": steps}
-    config = validate(NceConfig, settings)
-    torch_device = resolve_device(device)
-    with Progress(console=Console(stderr=True), transient=True) as progress:
-        task = progress.add_task("training the data-vs-noise classifier", total=config.steps)
-
-        def on_step(step: int, loss: float) -> None:
-            progress.update(task, completed=step, description=f"classifier loss {loss:.4f}")
-
-        points, _, stats = nce_sample(data, n, seed, config, torch_device, on_step=on_step)
-    for x1, x2 in points.tolist():
-        print(f"{x1:.6f},{x2:.6f}")
-    print(
-        f"accepted {stats['accepted']:,} of {stats['proposals']:,} noise draws "
-        f"(acceptance rate {stats['acceptance_rate']:.3%}, M = {stats['bound_M']:.4g})",
-        file=sys.stderr,
-    )
+    points, stats = nce_points(data, n, seed, steps, noise, resolve_device(device))
+    print(points_text(points))
+    print(acceptance_text(stats), file=sys.stderr)
 
 
 @data_app.command("list")

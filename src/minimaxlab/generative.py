@@ -16,6 +16,7 @@ from typing import Protocol, runtime_checkable
 import torch
 
 GENERATOR = "generator"  # the key of the generator in build_models and in checkpoint["models"]
+SAMPLE_BATCH = 500  # codes per forward pass when sampling: bounds the memory a large n takes
 
 
 @runtime_checkable
@@ -63,4 +64,6 @@ class SamplesFromNoise:
     ) -> torch.Tensor:
         if labels is not None:
             raise ValueError("an unconditional generator takes no class labels")
-        return self(draw_codes(self, n, generator))  # type: ignore[arg-type,operator]
+        # All codes first, then the forward passes: the batch size does not change the codes.
+        codes = draw_codes(self, n, generator)  # type: ignore[arg-type]
+        return torch.cat([self(chunk) for chunk in codes.split(SAMPLE_BATCH)])  # type: ignore[operator]

@@ -29,39 +29,26 @@ def test_slerp_keeps_the_norm_between_codes_of_equal_norm():
         interpolation_path(a, b, mode="cubic")
 
 
-class SignGenerator(nn.Module):
-    """Class 1 when the first coordinate of the code is positive: easy to reason about."""
-
-    latent_dim = 3
-
-    def __init__(self):
-        super().__init__()
-        self.scale = nn.Parameter(torch.ones(1))
-
-    def forward(self, z):
-        return z * self.scale
-
-
-def classify_by_sign(images):
-    return (images[:, 0] > 0).long()
+def classify_by_sign(codes):
+    """Class 1 when the first coordinate is positive: easy to reason about."""
+    return (codes[:, 0] > 0).long()
 
 
 def test_endpoints_come_from_different_classes_or_the_ones_asked_for():
     names = ("negative", "positive")
-    a, b, class_a, class_b = pick_endpoints(SignGenerator(), classify_by_sign, names, seed=0)
+    codes = torch.randn(512, 3, generator=torch.Generator().manual_seed(0))
+    predicted = classify_by_sign(codes)
+    i, j = pick_endpoints(predicted, names)
+    a, b, class_a, class_b = codes[i], codes[j], names[predicted[i]], names[predicted[j]]
     assert class_a != class_b and (a[0] > 0) != (b[0] > 0)
-    a, b, class_a, class_b = pick_endpoints(
-        SignGenerator(), classify_by_sign, names, classes=("positive", "0")
-    )
+    i, j = pick_endpoints(predicted, names, classes=("positive", "0"))
+    a, b, class_a, class_b = codes[i], codes[j], names[predicted[i]], names[predicted[j]]
     assert (class_a, class_b) == ("positive", "negative") and a[0] > 0 > b[0]
     with pytest.raises(MinimaxlabError, match="unknown class 'zero'"):
-        pick_endpoints(SignGenerator(), classify_by_sign, names, classes=("zero", "positive"))
-
-    def always_one_class(images):
-        return torch.zeros(images.shape[0], dtype=torch.long)
+        pick_endpoints(predicted, names, classes=("zero", "positive"))
 
     with pytest.raises(MinimaxlabError, match="collapsed"):
-        pick_endpoints(SignGenerator(), always_one_class, names)
+        pick_endpoints(torch.zeros(512, dtype=torch.long), names)
 
 
 def test_inverting_the_generators_own_images_recovers_them():
@@ -168,3 +155,23 @@ def test_the_optimised_path_keeps_its_ends_and_never_beats_itself_backwards():
     assert few.optimised_u == pytest.approx(u, rel=1e-5) and few.optimised_u <= few.straight_u
     with pytest.raises(MinimaxlabError, match="--points must be at least 3"):
         least_change_path(generator, z_a, z_b, x_a, x_b, points=2)
+
+
+def test_the_latent_path_between_two_images_inverts_them_then_optimises():
+    from minimaxlab.latent.paths import latent_path_between
+
+    torch.manual_seed(0)
+    generator = MLPGenerator(latent_dim=4, widths=(16,)).eval()
+    with torch.no_grad():
+        targets = generator(torch.randn(2, 4))
+    found = latent_path_between(
+        generator, targets, points=5, steps=30, invert_steps=200, restarts=2, seed=1
+    )
+    assert found.strips.shape == (10, 1, 28, 28)  # the straight path's 5 images, the optimised
+    with torch.no_grad():
+        assert torch.allclose(found.strips[:5], generator(found.path.straight))
+    # the ends are the inverted codes, so their images are close to the targets
+    assert max(found.inversion_errors) < 0.1 * targets[0].numel()
+    numbers = found.numbers()
+    assert numbers["optimised"]["U"] <= numbers["straight"]["U"] == found.path.straight_u
+    assert numbers["inversion_errors"] == list(found.inversion_errors)

@@ -1,3 +1,4 @@
+import pytest
 import torch
 from torch import nn
 
@@ -78,3 +79,17 @@ def test_outputs_are_images_in_range_and_one_logit_per_image():
     assert images.min() >= -1 and images.max() <= 1
     logits = DCGANDiscriminator()(images)
     assert logits.shape == (5,)
+
+
+def test_generator_follows_the_generative_contract():
+    from minimaxlab.generative import GenerativeModel
+
+    generator = DCGANGenerator(latent_dim=16).eval()
+    assert isinstance(generator, GenerativeModel)
+    assert generator.latent_dim == 16 and generator.num_classes is None
+    images = generator.sample(3, generator=torch.Generator().manual_seed(4))
+    codes = torch.randn(3, 16, generator=torch.Generator().manual_seed(4))
+    assert images.shape == (3, 1, 28, 28) and not images.requires_grad
+    assert torch.allclose(images, generator(codes), atol=1e-6)  # codes drawn on the CPU at once
+    with pytest.raises(ValueError, match="no class labels"):
+        generator.sample(3, labels=torch.zeros(3, dtype=torch.long))

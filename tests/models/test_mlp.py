@@ -1,3 +1,4 @@
+import pytest
 import torch
 from torch import nn
 
@@ -55,3 +56,23 @@ def test_convolutional_generator_upsamples_7_14_28():
     images = generator(torch.randn(2, 100))
     assert shapes == [(64, 14, 14), (32, 28, 28), (1, 28, 28)]
     assert images.shape == (2, 1, 28, 28) and images.abs().max() <= 1
+
+
+@pytest.mark.parametrize("generator_class", [MLPGenerator, ConvGenerator])
+def test_generators_follow_the_generative_contract(generator_class):
+    from minimaxlab.generative import SAMPLE_BATCH, GenerativeModel
+
+    generator = generator_class(latent_dim=5).eval()
+    assert isinstance(generator, GenerativeModel)
+    assert generator.latent_dim == 5 and generator.num_classes is None
+    # More than one forward pass: still the codes one CPU draw of all of them gives.
+    n = SAMPLE_BATCH + 3
+    images = generator.sample(n, generator=torch.Generator().manual_seed(2))
+    codes = torch.randn(n, 5, generator=torch.Generator().manual_seed(2))
+    assert images.shape == (n, 1, 28, 28)
+    with torch.no_grad():
+        assert torch.allclose(images, generator(codes), atol=1e-5)
+    again = generator.sample(n, generator=torch.Generator().manual_seed(2))
+    assert torch.allclose(images, again, atol=1e-5)
+    with pytest.raises(ValueError, match="no class labels"):
+        generator.sample(2, labels=torch.zeros(2, dtype=torch.long))

@@ -2,9 +2,11 @@
 
 import math
 
+import pytest
 import torch
 from torch import nn
 
+from minimaxlab.generative import GenerativeModel
 from minimaxlab.models.toy import FourierFeatures, PointClassifier, PointGenerator
 
 
@@ -54,3 +56,16 @@ def test_fourier_features_are_the_point_and_its_sines_and_cosines():
     assert torch.isclose(features[0, 2 + 1], torch.sin(angle), atol=1e-6)
     assert torch.isclose(features[0, 5 + 1], torch.cos(angle), atol=1e-6)
     assert torch.equal(features[1], torch.tensor([0.0, 0, 0, 0, 0, 1, 1, 1]))  # the origin
+
+
+def test_point_generator_follows_the_generative_contract():
+    generator = PointGenerator(latent_dim=3, hidden=(8,))
+    assert isinstance(generator, GenerativeModel)
+    assert generator.latent_dim == 3 and generator.num_classes is None
+    points = generator.sample(7, generator=torch.Generator().manual_seed(0))
+    codes = torch.randn(7, 3, generator=torch.Generator().manual_seed(0))
+    assert points.shape == (7, 2)
+    with torch.no_grad():
+        assert torch.equal(points, generator(codes))
+    with pytest.raises(ValueError, match="no class labels"):
+        generator.sample(2, labels=torch.zeros(2, dtype=torch.long))

@@ -1,4 +1,4 @@
-"""`minimaxlab notebook RUN_DIR`: a notebook that loads the run and redraws its figures."""
+"""The notebook of a run folder: it loads the run and redraws its figures."""
 
 import json
 
@@ -70,10 +70,15 @@ def test_text_table_aligns_columns():
     ]
 
 
-def test_notebook_needs_a_run_folder_and_an_ipynb_name(tmp_path, entries):
-    runner = CliRunner()
-    result = runner.invoke(app, ["notebook", str(tmp_path)])
-    assert result.exit_code == 2 and "not a run folder" in result.stderr
-    run_dir = str(entries["bandit"].run_dir)
-    result = runner.invoke(app, ["notebook", run_dir, "--out", str(tmp_path / "x.json")])
-    assert result.exit_code == 2 and "must name a .ipynb file" in result.stderr
+def test_the_account_given_is_one_markdown_cell_per_paragraph(tmp_path):
+    from minimaxlab.report.notebook import notebook_cells
+
+    run = Run.create("bandit", tmp_path / "run")
+    run.write_config({"experiment": "bandit"})
+    cells = notebook_cells(run, ["First paragraph.", "Second paragraph."])
+    assert cells[1:4] == [
+        ("markdown", "## What this run did"),
+        ("markdown", "First paragraph."),
+        ("markdown", "Second paragraph."),
+    ]
+    assert not any("Figures" in text for _, text in cells)  # the run has none

@@ -1,13 +1,34 @@
-"""The `minimaxlab dynamics` result as lines a person reads."""
+"""The `minimaxlab dynamics` result as lines a person reads, or as one JSON object."""
 
 from __future__ import annotations
 
+import json
 import math
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from minimaxlab.dynamics.analysis import describe
+from minimaxlab.dynamics.analysis import analyse, describe
+from minimaxlab.dynamics.games import make_game, parse_coefficients
+from minimaxlab.dynamics.methods import get_method
+
+
+def analysis_text(
+    game: str,
+    method: str,
+    lr: float,
+    coefficients: Sequence[str] = (),
+    steps: int = 100,
+    start: tuple[float, float] = (1.0, 0.5),
+    as_json: bool = False,
+) -> str:
+    """What ``minimaxlab dynamics`` prints: ``method`` with step size ``lr`` on the game named
+    ``game`` (``coefficients`` as name=value), analysed and simulated for ``steps`` from
+    ``start``; read by a person, or one JSON object."""
+    game_object = make_game(game, parse_coefficients(list(coefficients)))
+    result = analyse(game_object, get_method(method), lr, steps, start)
+    return json.dumps(result, allow_nan=False) if as_json else render(result)
 
 
 def _number(value: float) -> str:

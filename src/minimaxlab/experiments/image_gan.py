@@ -16,7 +16,6 @@ from minimaxlab.errors import MinimaxlabError
 from minimaxlab.experiments.base import RunContext
 from minimaxlab.gan.family import GanFamily
 from minimaxlab.gan.trainer import GanTrainer
-from minimaxlab.metrics.evaluate import evaluate_run
 from minimaxlab.report.account import compared, number
 
 
@@ -78,6 +77,9 @@ def train_image_gan(
 
 def evaluate_generator(config: ExperimentConfig, context: RunContext) -> None:
     """After training: the metrics of metrics.evaluate, unless evaluation.enabled is false."""
+    # Until the merge wires the pure stage (metrics.evaluate.evaluate_generator) in here.
+    from minimaxlab.tools.evaluate import evaluate_run
+
     if config.evaluation.enabled:
         evaluate_run(
             context.run.path,

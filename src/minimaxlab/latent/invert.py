@@ -3,7 +3,6 @@ several random starts, all images and starts optimised together in one batch."""
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,11 +10,6 @@ import torch
 from torch import nn
 
 from minimaxlab.errors import MinimaxlabError
-from minimaxlab.gan.generators import load_generator
-from minimaxlab.metrics.evaluate import run_images
-from minimaxlab.plots import save_image_grid
-from minimaxlab.report import write_report
-from minimaxlab.runs import Run
 
 
 @dataclass
@@ -28,6 +22,23 @@ class Inversion:
     def agree(self, tolerance: float) -> torch.Tensor:
         """Per image: whether every start ended within ``tolerance`` of every other."""
         return self.distances.flatten(1).max(dim=1).values <= tolerance
+
+    def per_image(self, tolerance: float) -> list[dict[str, Any]]:
+        """Per image: every start's final error, the largest distance between two starts'
+        codes, and whether they found one minimum (all within ``tolerance``) or several."""
+        agree = self.agree(tolerance)
+        return [
+            {
+                "errors": self.errors[i].tolist(),
+                "largest_distance_between_starts": float(self.distances[i].max()),
+                "verdict": "one minimum" if bool(agree[i]) else "several minima",
+            }
+            for i in range(self.errors.shape[0])
+        ]
+
+    def figure_rows(self, targets: torch.Tensor) -> torch.Tensor:
+        """Each target, then every start's reconstruction of it: images × (1 + restarts)."""
+        return torch.cat([targets[:, None], self.reconstructions], dim=1)
 
 
 def invert(
@@ -67,56 +78,3 @@ def invert(
         distances=torch.cdist(found, found),
         reconstructions=images.view(k, restarts, *targets.shape[1:]),
     )
-
-
-def invert_run(
-    run_dir: str | os.PathLike,
-    images: int = 5,
-    restarts: int = 8,
-    steps: int = 2000,
-    lr: float = 0.01,
-    tolerance: float = 0.5,
-    seed: int = 0,
-    device: torch.device | str = "cpu",
-) -> dict[str, Any]:
-    """Invert the first ``images`` test images of a run's data set; write ``inversion.pt``, a
-    figure (each target, then every start's reconstruction) and a summary entry."""
-    if images < 1:
-        raise MinimaxlabError(f"--images must be at least 1 (got {images})")
-    run = Run.open(run_dir)
-    generator = load_generator(run.path, device)
-    (test,) = run_images(run, ("test",), device)
-    targets = test.gan_batch(torch.arange(min(images, len(test)), device=test.device))
-    result = invert(generator, targets, restarts, steps, lr, seed)
-
-    rows = torch.cat([targets[:, None], result.reconstructions], dim=1)  # target first
-    save_image_grid(
-        rows.flatten(0, 1), run.figure_path("inversion/targets_and_starts.png"), nrow=restarts + 1
-    )
-    run.save_torch(
-        "inversion.pt",
-        {
-            "codes": result.codes.cpu(),
-            "errors": result.errors.cpu(),
-            "distances": result.distances.cpu(),
-        },
-    )
-    agree = result.agree(tolerance)
-    report = {
-        "images": targets.shape[0],
-        "restarts": restarts,
-        "steps": steps,
-        "lr": lr,
-        "tolerance": tolerance,
-        "per_image": [
-            {
-                "errors": result.errors[i].tolist(),
-                "largest_distance_between_starts": float(result.distances[i].max()),
-                "verdict": "one minimum" if bool(agree[i]) else "several minima",
-            }
-            for i in range(targets.shape[0])
-        ],
-    }
-    run.add_to_summary(inversion=report)
-    write_report(run)
-    return report

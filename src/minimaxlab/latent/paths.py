@@ -8,7 +8,6 @@ by the trapezoid rule on each segment: U ≈ Σ_k ½ (f_k + f_{k+1}) ‖Z_{k+1} 
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,12 +15,9 @@ import torch
 from torch import nn
 
 from minimaxlab.errors import MinimaxlabError
-from minimaxlab.gan.generators import load_generator
+from minimaxlab.generative import GenerativeModel
 from minimaxlab.latent.invert import invert
-from minimaxlab.metrics.evaluate import run_images
-from minimaxlab.plots import save_image_grid
-from minimaxlab.report import write_report
-from minimaxlab.runs import Run
+from minimaxlab.latent.labels import conditioned, nearest_end
 
 
 def path_energy(
@@ -87,45 +83,48 @@ def least_change_path(
     )
 
 
-def latent_path_run(
-    run_dir: str | os.PathLike,
+@dataclass
+class LatentPath:
+    """What latent-path finds between two images: the path, and how well each end inverted."""
+
+    path: PathResult
+    inversion_errors: tuple[float, float]  # ‖G(z) − x‖² of the best start at each end
+    strips: torch.Tensor  # the straight path's images, then the optimised path's: 2K images
+
+    def numbers(self) -> dict[str, Any]:
+        """The summary's numbers: inversion errors, U and image energy of both paths."""
+        path = self.path
+        return {
+            "inversion_errors": list(self.inversion_errors),
+            "straight": {"U": path.straight_u, "image_energy": path.straight_image_energy},
+            "optimised": {"U": path.optimised_u, "image_energy": path.optimised_image_energy},
+        }
+
+
+def latent_path_between(
+    generator: GenerativeModel,
+    targets: torch.Tensor,
+    labels: torch.Tensor | None = None,
     points: int = 16,
-    images: tuple[int, int] = (0, 1),
     steps: int = 500,
     invert_steps: int = 2000,
     restarts: int = 8,
     seed: int = 0,
-    device: torch.device | str = "cpu",
-) -> dict[str, Any]:
-    """Invert two test images, optimise the path between their codes, and write both strips,
-    the paths (``latent-path.pt``) and a table into the run folder."""
-    run = Run.open(run_dir)
-    generator = load_generator(run.path, device)
-    (test,) = run_images(run, ("test",), device)
-    if max(images) >= len(test) or min(images) < 0:
-        raise MinimaxlabError(f"--images must be two indices below {len(test)} (got {images})")
-    targets = test.gan_batch(torch.tensor(images, device=test.device))
-    inversion = invert(generator, targets, restarts, invert_steps, seed=seed)
+) -> LatentPath:
+    """Invert the two ``targets`` (2 × C × H × W in [−1, 1]; ``labels`` their classes when
+    the generator is conditional), then optimise the path between the best codes found."""
+    inversion = invert(
+        conditioned(generator, None if labels is None else labels.repeat_interleave(restarts)),
+        targets,
+        restarts,
+        invert_steps,
+        seed=seed,
+    )
     best = inversion.errors.argmin(dim=1)
     z_a, z_b = inversion.codes[0, best[0]], inversion.codes[1, best[1]]
-    result = least_change_path(generator, z_a, z_b, targets[0], targets[1], points, steps)
+    along = conditioned(generator, nearest_end(labels, points))
+    result = least_change_path(along, z_a, z_b, targets[0], targets[1], points, steps)
     with torch.no_grad():
-        strips = torch.cat([generator(result.straight), generator(result.optimised)])
-    save_image_grid(strips, run.figure_path("latent_path/straight_then_optimised.png"), nrow=points)
-    run.save_torch(
-        "latent-path.pt", {"straight": result.straight.cpu(), "optimised": result.optimised.cpu()}
-    )
-    table = {
-        "images": list(images),
-        "points": points,
-        "steps": steps,
-        "inversion_errors": [
-            float(inversion.errors[0, best[0]]),
-            float(inversion.errors[1, best[1]]),
-        ],
-        "straight": {"U": result.straight_u, "image_energy": result.straight_image_energy},
-        "optimised": {"U": result.optimised_u, "image_energy": result.optimised_image_energy},
-    }
-    run.add_to_summary(latent_path=table)
-    write_report(run)
-    return table
+        strips = torch.cat([along(result.straight), along(result.optimised)])
+    errors = (float(inversion.errors[0, best[0]]), float(inversion.errors[1, best[1]]))
+    return LatentPath(result, errors, strips)

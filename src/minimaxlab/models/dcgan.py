@@ -5,12 +5,14 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from minimaxlab.generative import SamplesFromNoise
+
 LATENT_DIM = 100
 NEGATIVE_SLOPE = 0.3  # Keras' LeakyReLU default, which the sheet uses
 DROPOUT = 0.3
 
 
-class DCGANGenerator(nn.Module):
+class DCGANGenerator(SamplesFromNoise, nn.Module):
     """z (N×100) → image (N×1×28×28) in [−1, 1]; no bias anywhere, as in the sheet."""
 
     def __init__(self, latent_dim: int = LATENT_DIM, channels: int = 1) -> None:

@@ -6,11 +6,13 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from minimaxlab.generative import SamplesFromNoise
+
 NEGATIVE_SLOPE = 0.2
 IMAGE_SHAPE = (1, 28, 28)
 
 
-class MLPGenerator(nn.Module):
+class MLPGenerator(SamplesFromNoise, nn.Module):
     """z → [Linear → LeakyReLU(0.2)] × 4 (128, 256, 512, 1024) → Linear(784) → tanh → 1×28×28."""
 
     def __init__(self, latent_dim: int = 100, widths: tuple[int, ...] = (128, 256, 512, 1024)):
@@ -28,7 +30,7 @@ class MLPGenerator(nn.Module):
         return self.net(z).view(-1, *IMAGE_SHAPE)
 
 
-class ConvGenerator(nn.Module):
+class ConvGenerator(SamplesFromNoise, nn.Module):
     """The sheet's optional convolutional generator: z → fully connected layers → 128×7×7 →
     [ConvTranspose → BatchNorm → LeakyReLU] × 2 (7→14→28) → 3×3 conv to one channel → tanh."""
 

@@ -7,6 +7,8 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
+from minimaxlab.generative import SamplesFromNoise
+
 
 def mlp(inputs: int, hidden: Sequence[int], outputs: int) -> nn.Sequential:
     """inputs → [Linear → ReLU] per hidden width → Linear(outputs)."""
@@ -19,7 +21,7 @@ def mlp(inputs: int, hidden: Sequence[int], outputs: int) -> nn.Sequential:
     return nn.Sequential(*layers)
 
 
-class PointGenerator(nn.Module):
+class PointGenerator(SamplesFromNoise, nn.Module):
     """Noise z (``latent_dim``, 2 by default) → hidden ReLU layers → a point in the plane."""
 
     def __init__(self, latent_dim: int = 2, hidden: Sequence[int] = (128, 128)) -> None:

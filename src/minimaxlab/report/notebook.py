@@ -1,4 +1,4 @@
-"""``minimaxlab notebook RUN_DIR``: a Jupyter notebook over a run folder. It loads the run's
+"""A Jupyter notebook over a run folder (``minimaxlab notebook``). It loads the run's
 files through the library, prints its numbers and tables, redraws the curves from
 metrics.jsonl and shows the figures; the written account comes as markdown cells.
 
@@ -8,14 +8,12 @@ The notebook is nbformat 4 JSON written directly, so writing one needs no Jupyte
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 from minimaxlab.atomic import atomic_write_text
 from minimaxlab.report.html import format_value
 from minimaxlab.runs import Run
-from minimaxlab.tools.report import account_of
 
 # Figures the notebook does not show: curves are redrawn from metrics.jsonl; progress frames
 # are the epochs of the GIF.
@@ -105,8 +103,9 @@ def _cell(kind: str, text: str, number: int) -> dict[str, Any]:
     return cell
 
 
-def notebook_cells(run: Run) -> list[tuple[str, str]]:
-    """(kind, text) of every cell of the run's notebook, kind "markdown" or "code"."""
+def notebook_cells(run: Run, account: list[str]) -> list[tuple[str, str]]:
+    """(kind, text) of every cell of the run's notebook, kind "markdown" or "code";
+    ``account`` is what the run did, one markdown cell per paragraph."""
     config = run.read_config()
     summary = run.read_summary()
     cells = [
@@ -116,7 +115,7 @@ def notebook_cells(run: Run) -> list[tuple[str, str]]:
             f"run folder `{run.path.resolve()}` through the `minimaxlab` library.",
         ),
         ("markdown", "## What this run did"),
-        *[("markdown", paragraph) for paragraph in account_of(summary, config)],
+        *[("markdown", paragraph) for paragraph in account],
         ("code", LOAD.format(path=str(run.path.resolve()))),
         ("markdown", "## Summary"),
         ("code", SUMMARY),
@@ -130,12 +129,11 @@ def notebook_cells(run: Run) -> list[tuple[str, str]]:
     return cells
 
 
-def write_notebook(run_dir: str | os.PathLike, out: str | os.PathLike | None = None) -> Path:
-    """Write the notebook of run folder ``run_dir`` (default ``RUN_DIR/notebook.ipynb``)."""
-    run = Run.open(run_dir)
-    path = Path(out) if out is not None else run.path / "notebook.ipynb"
+def write_notebook(run: Run, account: list[str], path: Path) -> Path:
+    """Write the notebook of ``run`` (with the paragraphs of its ``account``) to ``path``."""
+    cells = notebook_cells(run, account)
     notebook = {
-        "cells": [_cell(kind, text, i) for i, (kind, text) in enumerate(notebook_cells(run))],
+        "cells": [_cell(kind, text, i) for i, (kind, text) in enumerate(cells)],
         "metadata": {
             "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
             "language_info": {"name": "python"},

@@ -210,3 +210,19 @@ def test_bad_folders_give_a_one_line_error_and_write_nothing(tmp_path, folders, 
         write_comparison(folders(run.path, tmp_path), out)
     assert "\n" not in str(error.value)
     assert not out.exists()
+
+
+def test_the_compare_command_writes_one_page_for_several_runs(tmp_path, two_runs):
+    from typer.testing import CliRunner
+
+    from minimaxlab.cli import app
+
+    runs = [str(run.path) for run in two_runs]
+    page = tmp_path / "compare.html"
+    result = CliRunner().invoke(app, ["compare", *runs, "--out", str(page)])
+    assert result.exit_code == 0, result.output
+    html = page.read_text()
+    assert result.stdout.strip() == str(page) and "gan-mnist-a" in html and "wgan-gp-b" in html
+    result = CliRunner().invoke(app, ["compare", runs[0], "--out", str(page)])
+    assert result.exit_code == 2 and len(result.stderr.strip().splitlines()) == 1
+    assert "at least two run folders" in result.stderr

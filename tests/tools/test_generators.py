@@ -4,8 +4,9 @@ import yaml
 
 from minimaxlab.errors import MinimaxlabError
 from minimaxlab.experiments.dcgan_fashion import DCGANFashionConfig, build_models
-from minimaxlab.gan.generators import load_generator, sample_images
 from minimaxlab.runs import Run
+from minimaxlab.tools.generators import load_generator, run_images
+from minimaxlab.tools.sample import sample_images
 
 
 def make_run(folder, **config_changes):
@@ -40,7 +41,16 @@ def test_a_checkpoint_of_another_architecture_is_a_clear_error(tmp_path):
         load_generator(run.path)
 
 
-def test_sampling_needs_at_least_one_image(tmp_path):
-    run, _ = make_run(tmp_path / "run")
-    with pytest.raises(MinimaxlabError, match="at least 1"):
-        sample_images(load_generator(run.path), 0)
+def test_a_run_without_a_generator_is_a_clear_error(tmp_path):
+    run = Run.create("bandit", tmp_path / "run")
+    run.write_config({"experiment": "bandit"})
+    with pytest.raises(MinimaxlabError, match="'bandit', which has no generator"):
+        load_generator(run.path)
+
+
+def test_run_images_are_the_data_set_the_run_trained_on_after_a_fallback(tmp_path):
+    run, _ = make_run(tmp_path / "run", data={"name": "fashion-mnist", "image_size": 28})
+    run.write_summary({"data": {"name": "digits"}})  # fashion-mnist was not there
+    train, test = run_images(run, ("train", "test"))
+    assert (train.name, train.split, test.split) == ("digits", "train", "test")
+    assert train.shape == (1, 28, 28)

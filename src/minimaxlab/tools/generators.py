@@ -1,0 +1,56 @@
+"""A generative run's generator and data, through the contract of minimaxlab.generative alone:
+the experiment's ``build_models(config)[GENERATOR]``, the weights under ``models.generator`` in
+its checkpoint, and the data set its config (or summary, after a fallback) names."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
+import torch
+from torch import nn
+
+from minimaxlab.config import validate
+from minimaxlab.data.images import ImageSet
+from minimaxlab.data.registry import load_images
+from minimaxlab.errors import MinimaxlabError
+from minimaxlab.experiments import get_experiment
+from minimaxlab.generative import GENERATOR
+from minimaxlab.runs import Run
+from minimaxlab.training.state import load_models
+
+
+def load_generator(run_dir: str | os.PathLike, device: torch.device | str = "cpu") -> nn.Module:
+    """The trained generator of a run (a GenerativeModel), on ``device``, in eval mode."""
+    run = Run.open(run_dir)
+    stored = run.read_config()
+    experiment = get_experiment(stored["experiment"])
+    models = {}
+    if experiment.build_models is not None:
+        models = experiment.build_models(validate(experiment.config_class, stored))
+    if GENERATOR not in models:
+        raise MinimaxlabError(
+            f"{run.path} is a run of {experiment.name!r}, which has no generator; give a run "
+            "of an experiment that trains one"
+        )
+    generator = models[GENERATOR]
+    load_models(run.load_checkpoint(map_location=device), **{GENERATOR: generator})
+    return generator.to(device).eval()
+
+
+def run_images(
+    run: Run, splits: Sequence[str], device: torch.device | str = "cpu"
+) -> list[ImageSet]:
+    """Splits of the data set a run trained on (after any fallback), as its config shaped it."""
+    data_config = run.read_config().get("data", {})
+    name = run.read_summary().get("data", {}).get("name", data_config.get("name"))
+    return [
+        load_images(
+            name,
+            split,
+            root=data_config.get("root"),
+            image_size=data_config.get("image_size"),
+            device=device,
+        )
+        for split in splits
+    ]
