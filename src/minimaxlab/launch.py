@@ -26,6 +26,7 @@ from minimaxlab.experiments import Experiment, RunContext, get_experiment
 from minimaxlab.interrupt import StopSignal, TrainingInterrupted
 from minimaxlab.reproducibility import environment_info, seed_everything
 from minimaxlab.runs import LOCK_FILE, Run
+from minimaxlab.tools.evaluate import evaluate_run
 from minimaxlab.tools.report import write_run_report
 
 UNTRAINED = {"config.yaml", "env.json", LOCK_FILE}  # a new folder holding only these is removed
@@ -215,6 +216,12 @@ def _finish(
     """Merge the summary in, write the report, then evaluate (which adds to both)."""
     context.run.add_to_summary(**{"experiment": experiment.name, "status": "finished", **summary})
     write_run_report(context.run)
-    if experiment.evaluate is not None:
-        experiment.evaluate(config, context)
-        write_run_report(context.run)
+    n = experiment.evaluation_size(config) if experiment.evaluation_size else None
+    if n:  # evaluate_run adds the metrics to the summary and renders the report again
+        evaluate_run(
+            context.run.path,
+            n=n,
+            device=context.device,
+            seed=config.seed,
+            progress=context.progress,
+        )

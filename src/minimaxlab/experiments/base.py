@@ -59,8 +59,9 @@ class Experiment:
     # (GENERATOR) follows GenerativeModel, and `sample`, `evaluate`, `interpolate`, `invert`
     # and `latent-path` work on the run through it alone. None: not generative.
     build_models: Callable[[Any], dict[str, nn.Module]] | None = None
-    # Runs after the summary is written (for GANs: the image-quality metrics).
-    evaluate: Callable[[Any, RunContext], None] | None = None
+    # How many samples the image-quality metrics (`minimaxlab evaluate`) take when training
+    # ends, from a config; None or 0: no evaluation. The launcher runs the tool.
+    evaluation_size: Callable[[Any], int | None] | None = None
     # Whether `torchrun -m minimaxlab run` may train it data-parallel (see distributed.py).
     distributed: bool = False
     # What the report says about a run: paragraphs built only from its summary and config.

@@ -13,7 +13,7 @@ from minimaxlab.experiments.base import Experiment, RunContext
 from minimaxlab.experiments.image_gan import (
     GAN_HEADLINE_FIGURE,
     GAN_KEY_NUMBERS,
-    evaluate_generator,
+    evaluation_size,
     gan_account,
     train_image_gan,
 )
@@ -62,7 +62,7 @@ EXPERIMENT = Experiment(
     config_class=MLPGanConfig,
     run=run,
     build_models=build_models,
-    evaluate=evaluate_generator,
+    evaluation_size=evaluation_size,
     distributed=True,
     account=gan_account,
     headline_figure=GAN_HEADLINE_FIGURE,

@@ -75,19 +75,9 @@ def train_image_gan(
     return summary
 
 
-def evaluate_generator(config: ExperimentConfig, context: RunContext) -> None:
-    """After training: the metrics of metrics.evaluate, unless evaluation.enabled is false."""
-    # Until the merge wires the pure stage (metrics.evaluate.evaluate_generator) in here.
-    from minimaxlab.tools.evaluate import evaluate_run
-
-    if config.evaluation.enabled:
-        evaluate_run(
-            context.run.path,
-            n=config.evaluation.n,
-            device=context.device,
-            seed=config.seed,
-            progress=context.progress,
-        )
+def evaluation_size(config: ExperimentConfig) -> int | None:
+    """Samples the image-quality metrics take after training (None: evaluation is off)."""
+    return config.evaluation.n if config.evaluation.enabled else None
 
 
 # What the lab's index card of an image GAN shows: its last sample grid and these numbers.

@@ -19,8 +19,7 @@ from minimaxlab.experiments.dcgan_fashion import EXPERIMENT as DCGAN_FASHION
 from minimaxlab.experiments.gan_mnist import EXPERIMENT as GAN_MNIST
 from minimaxlab.experiments.wgan_gp import EXPERIMENT as WGAN_GP
 from minimaxlab.generative import GENERATOR
-from minimaxlab.latent.invert import invert
-from minimaxlab.latent.paths import PathResult, least_change_path
+from minimaxlab.latent.paths import PathResult, latent_path_between
 from minimaxlab.plots import plot_bars, save_image_grid
 from minimaxlab.report.account import compared, number
 from minimaxlab.runs import Run
@@ -57,11 +56,26 @@ def run(config: LatentSmoothnessConfig, context: RunContext) -> dict[str, Any]:
         )
         generator = _trained_generator(trained, config.base, context.device)
         targets = _end_images(trained, config.path.images, context.device)
-        paths[label], strip = _least_change_path(generator, targets, config.path, config.seed)
+        found = _latent_path(generator, targets, config)
+        paths[label], strip = found.path, found.strips
         results[label] = _result(trained, weight, paths[label])
         strips.append(strip)
     _write_paths(paths, torch.cat(strips), config.path.points, context.run)
     return {"base": config.base, "results": results}
+
+
+def _latent_path(generator: nn.Module, targets: torch.Tensor, config: LatentSmoothnessConfig):
+    """The least-change path between the inverted ``targets`` (latent.paths)."""
+    path = config.path
+    return latent_path_between(
+        generator,
+        targets,
+        points=path.points,
+        steps=path.steps,
+        invert_steps=path.invert_steps,
+        restarts=path.restarts,
+        seed=config.seed,
+    )
 
 
 def _overrides(config: LatentSmoothnessConfig, weight: float) -> list[str]:
@@ -98,19 +112,6 @@ def _end_images(trained: Run, indices: tuple[int, int], device: torch.device) ->
             f"split (got {list(indices)})"
         )
     return test.gan_batch(torch.tensor(indices, device=test.device))
-
-
-def _least_change_path(
-    generator: nn.Module, targets: torch.Tensor, path: PathConfig, seed: int
-) -> tuple[PathResult, torch.Tensor]:
-    """Invert both images (best of the starts), then optimise the path between their codes;
-    the path, and its images (the straight line's, then the optimised path's)."""
-    inversion = invert(generator, targets, path.restarts, path.invert_steps, seed=seed)
-    best = inversion.errors.argmin(dim=1)
-    z_a, z_b = inversion.codes[0, best[0]], inversion.codes[1, best[1]]
-    result = least_change_path(generator, z_a, z_b, targets[0], targets[1], path.points, path.steps)
-    with torch.no_grad():
-        return result, torch.cat([generator(result.straight), generator(result.optimised)])
 
 
 def _result(trained: Run, weight: float, path: PathResult) -> dict[str, Any]:
