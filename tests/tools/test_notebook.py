@@ -2,9 +2,9 @@
 
 import json
 
-from minimaxlab.report.account import account_of
 from minimaxlab.runs import Run
 from minimaxlab.tools.notebook import export_notebook
+from minimaxlab.tools.report import account_of
 
 from .helpers import invoke, one_line_error
 

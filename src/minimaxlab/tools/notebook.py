@@ -6,9 +6,9 @@ import os
 from pathlib import Path
 
 from minimaxlab.errors import MinimaxlabError
-from minimaxlab.report.account import account_of
 from minimaxlab.report.notebook import write_notebook
 from minimaxlab.runs import Run
+from minimaxlab.tools.report import account_of
 
 
 def export_notebook(run_dir: str | os.PathLike, out: str | os.PathLike | None = None) -> Path:
