@@ -103,3 +103,47 @@ def test_docs_show_the_same_table():
     for name, members, _ in LAYERS:
         row = f"| {name} | {', '.join(f'`{m}`' for m in members if m) or '—'}"
         assert row in text, f"docs/architecture.md lacks the row {row!r}"
+
+
+LONGEST_FUNCTION = 60  # lines, def to last line: longer ones are split into named pieces
+LONGEST_RUN = 40  # an experiment's run(config, context) reads as wiring
+MIRRORED_FROM = 40  # a module of this many lines or more has tests/<same path>/test_<name>.py
+
+
+def functions(path: Path):
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            yield node.name, node.lineno, node.end_lineno - node.lineno + 1
+
+
+def test_no_function_is_longer_than_sixty_lines():
+    long = [
+        f"{module}:{line} {name} ({length} lines)"
+        for module, path in modules().items()
+        for name, line, length in functions(path)
+        if length > LONGEST_FUNCTION
+    ]
+    assert long == []
+
+
+def test_every_experiments_run_reads_as_wiring():
+    long = [
+        f"{module}.run ({length} lines)"
+        for module, path in modules().items()
+        if module.startswith("minimaxlab.experiments.")
+        for name, _, length in functions(path)
+        if name == "run" and length > LONGEST_RUN
+    ]
+    assert long == []
+
+
+def test_tests_mirror_the_package_file_for_file():
+    missing = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if path.name == "__init__.py" or len(path.read_text().splitlines()) < MIRRORED_FROM:
+            continue
+        relative = path.relative_to(PACKAGE)
+        mirror = ROOT / "tests" / relative.parent / f"test_{relative.name}"
+        if not mirror.is_file():
+            missing.append(str(mirror.relative_to(ROOT)))
+    assert missing == []
