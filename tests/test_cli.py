@@ -6,10 +6,9 @@ import pytest
 import torch
 import yaml
 from PIL import Image
-from typer.testing import CliRunner
 
-from minimaxlab.cli import app
 from minimaxlab.gan.trainer import GanTrainer
+from tests.helpers import invoke, one_line_error
 
 TINY = [
     "data.name=digits",
@@ -24,24 +23,11 @@ TINY = [
 ]
 
 
-def invoke(*args):
-    return CliRunner().invoke(app, [str(a) for a in args])
-
-
 QUICK_CPU = ["--profile", "quick", "--device", "cpu", "--no-progress"]
 
 
 def run_tiny(out, *extra):
     return invoke("run", "dcgan-fashion", *QUICK_CPU, "--out", out, *TINY, *extra)
-
-
-def one_line_error(result, *fragments):
-    assert result.exit_code == 2, result.output
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
-    for fragment in fragments:
-        assert fragment in lines[0]
-    assert "Traceback" not in result.output
 
 
 def test_list_shows_each_experiment_with_a_description():

@@ -4,23 +4,10 @@ errors for bad input."""
 import json
 
 import pytest
-from typer.testing import CliRunner
 
-from minimaxlab.cli import app
 from minimaxlab.dynamics.text import analysis_text
 from minimaxlab.errors import MinimaxlabError
-
-
-def invoke(*args):
-    return CliRunner().invoke(app, [str(a) for a in args])
-
-
-def one_line_error(result, *fragments):
-    assert result.exit_code == 2, result.output
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
-    for fragment in fragments:
-        assert fragment in lines[0]
+from tests.helpers import invoke, one_line_error
 
 
 def test_dynamics_json_is_one_object_with_everything():

@@ -6,9 +6,10 @@ import pytest
 from PIL import Image
 
 from minimaxlab.tools import interpolate
+from tests.helpers import invoke
 
 from .conftest import GENERATIVE
-from .helpers import BrightnessClassifier, invoke, summary_of
+from .helpers import BrightnessClassifier, summary_of
 
 CPU = ["--device", "cpu"]
 

@@ -3,8 +3,9 @@
 import pytest
 
 from minimaxlab.tools.evaluate import evaluation_text
+from tests.helpers import invoke, one_line_error
 
-from .helpers import invoke, one_line_error, summary_of
+from .helpers import summary_of
 
 
 def test_evaluate_writes_metrics_and_the_floor_into_summary_and_report(copy_of, shared_cache):

@@ -4,8 +4,9 @@ import torch
 from PIL import Image
 
 from minimaxlab.tools import interpolate
+from tests.helpers import invoke, one_line_error
 
-from .helpers import invoke, one_line_error, summary_of
+from .helpers import summary_of
 
 
 def test_interpolate_writes_into_the_run(copy_of, shared_cache, monkeypatch):

@@ -2,7 +2,9 @@
 
 import torch
 
-from .helpers import invoke, one_line_error, summary_of
+from tests.helpers import invoke, one_line_error
+
+from .helpers import summary_of
 
 
 def test_latent_path_writes_into_the_run(copy_of):

@@ -5,8 +5,7 @@ import json
 from minimaxlab.runs import Run
 from minimaxlab.tools.notebook import export_notebook
 from minimaxlab.tools.report import account_of
-
-from .helpers import invoke, one_line_error
+from tests.helpers import invoke, one_line_error
 
 
 def bandit_run(folder):

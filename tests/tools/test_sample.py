@@ -7,8 +7,8 @@ from PIL import Image
 from minimaxlab.errors import MinimaxlabError
 from minimaxlab.tools.generators import load_generator
 from minimaxlab.tools.sample import sample_images, write_samples
+from tests.helpers import invoke, one_line_error
 
-from .helpers import invoke, one_line_error
 from .test_generators import make_run
 
 
