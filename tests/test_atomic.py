@@ -8,7 +8,8 @@ import sys
 
 import pytest
 
-from minimaxlab.atomic import atomic_path, atomic_write_bytes, atomic_write_text
+from minimaxlab.atomic import UnwritablePath, atomic_path, atomic_write_bytes, atomic_write_text
+from minimaxlab.errors import MinimaxlabError
 
 
 def mode(path) -> int:
@@ -86,4 +87,21 @@ def test_a_failing_first_write_leaves_no_file_at_all(tmp_path, monkeypatch):
     monkeypatch.setattr(os, "fsync", fail_with_disk_full)
     with pytest.raises(OSError, match="No space left"):
         atomic_write_bytes(tmp_path / "checkpoint.pt", b"data")
+    assert os.listdir(tmp_path) == []
+
+
+def test_a_refused_write_is_a_one_line_error_naming_the_path(tmp_path, monkeypatch):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    with pytest.raises(MinimaxlabError, match="cannot write .*a-file/sub/out.png .Not a direct"):
+        atomic_write_text(blocker / "sub" / "out.png", "never")
+    monkeypatch.setattr(os, "fsync", fail_with_disk_full)
+    with pytest.raises(UnwritablePath, match=f"cannot write {tmp_path / 'summary.json'}"):
+        atomic_write_text(tmp_path / "summary.json", "never")
+
+
+def test_an_error_of_the_body_without_an_errno_goes_through_as_it_is(tmp_path):
+    with pytest.raises(OSError, match="encoder error") as raised, atomic_path(tmp_path / "x"):
+        raise OSError("encoder error -2")  # what PIL raises: a bug, not a refusal of the system
+    assert not isinstance(raised.value, MinimaxlabError)
     assert os.listdir(tmp_path) == []

@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from minimaxlab.atomic import atomic_write_text, make_folder
 from minimaxlab.config import resolve_config
 from minimaxlab.errors import MinimaxlabError
 from minimaxlab.experiments import EXPERIMENTS
@@ -72,7 +73,7 @@ def run_lab(
     """
     names = select_experiments(only, skip)
     root = Path(out) if out is not None else DEFAULT_ROOT
-    root.mkdir(parents=True, exist_ok=True)
+    make_folder(root)
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     book = _LabBook(root / "index.html", profile, on_entry)
     launch = functools.partial(
@@ -148,8 +149,7 @@ def _run_entry(entry: LabEntry, folder: Path, launch: Callable[..., Run], book: 
         raise
     except Exception as err:  # one experiment's failure must not end the lab
         entry.status, entry.reason = "failed", _one_line(err)
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / "error.txt").write_text(traceback.format_exc(), encoding="utf-8")
+        atomic_write_text(folder / "error.txt", traceback.format_exc())
     entry.seconds = time.perf_counter() - clock
     entry.notes = list(dict.fromkeys(str(w.message) for w in caught))
 

@@ -81,6 +81,8 @@ def _stored_config(
     other files are read here too, so that a damaged one stops the run before it trains."""
     run = Run.open(resume)
     run.check_files()
+    if run.has_checkpoint():  # refused before config.yaml and env.json are written again
+        run.load_checkpoint()
     stored = run.read_config()
     if name is not None and name != stored["experiment"]:
         raise MinimaxlabError(

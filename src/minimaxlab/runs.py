@@ -27,7 +27,7 @@ from typing import Any
 import torch
 import yaml
 
-from minimaxlab.atomic import atomic_write_text
+from minimaxlab.atomic import atomic_write_text, make_folder, writing
 from minimaxlab.checkpoint import UNSAFE, load_checkpoint, save_checkpoint
 from minimaxlab.errors import MinimaxlabError
 
@@ -72,8 +72,7 @@ class Run:
             while path.exists():
                 suffix += 1
                 path = DEFAULT_ROOT / f"{experiment}-{stamp}-{suffix}"
-        path.mkdir(parents=True, exist_ok=True)
-        return cls(path)
+        return cls(make_folder(path))
 
     @classmethod
     def open(cls, path: str | os.PathLike) -> Run:
@@ -125,7 +124,7 @@ class Run:
     def figure_path(self, name: str) -> Path:
         """Where a figure called ``name`` (for example ``samples/epoch_010.png``) goes."""
         path = self.path / "figures" / name
-        path.parent.mkdir(parents=True, exist_ok=True)
+        make_folder(path.parent)
         return path
 
     # ---- config and environment ------------------------------------------------------------
@@ -180,7 +179,8 @@ class Run:
     def lock(self) -> Iterator[None]:
         """Hold the run folder for this process: a second process that tries to write into the
         same folder (a second ``--resume``, an ``evaluate`` during training) is refused."""
-        fd = os.open(self.path / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o666)
+        with writing(self.path / LOCK_FILE):
+            fd = os.open(self.path / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o666)
         try:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -209,7 +209,7 @@ class Run:
                 f"cannot append to {self.metrics_path} ({err.strerror}); it must be a plain "
                 "file the run can write"
             ) from None
-        with os.fdopen(fd, "a", encoding="utf-8") as f:
+        with writing(self.metrics_path), os.fdopen(fd, "a", encoding="utf-8") as f:
             f.write(json.dumps(_jsonable(record)) + "\n")
 
     def metrics(self) -> Iterator[dict[str, Any]]:

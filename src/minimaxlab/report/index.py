@@ -151,6 +151,5 @@ def write_index(cards: Sequence[IndexCard], path: Path, *, profile: str, seconds
         total=_duration(seconds),
         written=dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
     )
-    path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_text(path, html)
     return path

@@ -141,6 +141,5 @@ def write_notebook(run: Run, account: list[str], path: Path) -> Path:
         "nbformat": 4,
         "nbformat_minor": 5,
     }
-    path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_text(path, json.dumps(notebook, indent=1, ensure_ascii=False) + "\n")
     return path

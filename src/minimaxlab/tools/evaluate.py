@@ -29,6 +29,7 @@ def evaluate_run(
     if n < 2:
         raise MinimaxlabError(f"--n must be at least 2 (got {n})")
     run = Run.open(run_dir)
+    run.check_files()  # a damaged file stops it before any work or any write
     generator = load_generator(run.path, device)
     train, test = run_images(run, ("train", "test"), device)
     evaluation = evaluate_generator(generator, train, test, n, seed, classifier_spec, progress)

@@ -70,6 +70,7 @@ def interpolate_run(
     (``figures/interpolation/<mode>.png``, codes in ``interpolation-<mode>.pt``)."""
     check_mode(mode)  # before any work: a classifier may need training
     run = Run.open(run_dir)
+    run.check_files()  # a damaged file stops it before any work or any write
     model = load_generator(run.path, device)
     train, test = run_images(run, ("train", "test"), device)
     classifier = load_or_train_classifier(train, test, progress=progress).model

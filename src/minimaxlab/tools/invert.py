@@ -32,6 +32,7 @@ def invert_run(
     if images < 1:
         raise MinimaxlabError(f"--images must be at least 1 (got {images})")
     run = Run.open(run_dir)
+    run.check_files()  # a damaged file stops it before any work or any write
     model = load_generator(run.path, device)
     (test,) = run_images(run, ("test",), device)
     chosen = torch.arange(min(images, len(test)), device=test.device)

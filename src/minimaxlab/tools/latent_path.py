@@ -29,6 +29,7 @@ def latent_path_run(
     """Invert two test images, optimise the path between their codes, and write both strips,
     the paths (``latent-path.pt``) and a table into the run folder."""
     run = Run.open(run_dir)
+    run.check_files()  # a damaged file stops it before any work or any write
     model = load_generator(run.path, device)
     (test,) = run_images(run, ("test",), device)
     if max(images) >= len(test) or min(images) < 0:

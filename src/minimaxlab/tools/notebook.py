@@ -17,5 +17,6 @@ def export_notebook(run_dir: str | os.PathLike, out: str | os.PathLike | None = 
     if out is not None and Path(out).suffix != ".ipynb":
         raise MinimaxlabError(f"--out must name a .ipynb file (got {out})")
     run = Run.open(run_dir)
+    run.check_files()  # a damaged file stops it before any work or any write
     path = Path(out) if out is not None else run.path / "notebook.ipynb"
     return write_notebook(run, account_of(run.read_summary(), run.read_config()), path)

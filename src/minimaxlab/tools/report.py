@@ -35,4 +35,5 @@ def account_of(summary: dict[str, Any], config: dict[str, Any]) -> list[str]:
 
 def write_run_report(run: Run) -> Path:
     """Render ``run``'s report.html from its folder, with its experiment's account."""
+    run.check_files()  # a damaged file is named before any figure is drawn again
     return write_report(run, account=account_of(run.read_summary(), run.read_config()))
