@@ -10,8 +10,9 @@ from types import SimpleNamespace
 import pytest
 
 from minimaxlab.tools import interpolate
+from tests.helpers import invoke, one_line_error
 
-from .helpers import BrightnessClassifier, invoke, one_line_error
+from .helpers import BrightnessClassifier
 
 CPU = ["--device", "cpu"]
 GARBAGE = b"\xff\xfe not what minimaxlab wrote \x00"
