@@ -17,3 +17,16 @@ def one_line_error(result, *fragments):
     for fragment in fragments:
         assert fragment in lines[0]
     assert "Traceback" not in result.output
+
+
+class StopAt:
+    """Stands in for StopSignal: a stop request that arrives after ``checks`` checks (as Ctrl-C
+    would, mid-training)."""
+
+    def __init__(self, checks: int) -> None:
+        self.checks = checks
+
+    @property
+    def requested(self) -> bool:
+        self.checks -= 1
+        return self.checks < 0

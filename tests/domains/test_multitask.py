@@ -14,6 +14,7 @@ from minimaxlab.domains.multitask import (
 )
 from minimaxlab.interrupt import TrainingInterrupted
 from minimaxlab.runs import Run
+from tests.helpers import StopAt
 
 
 def test_balanced_subset_is_seeded_sorted_and_as_even_as_it_can_be():
@@ -46,16 +47,6 @@ def test_a_settings_batches_draw_from_its_pools_one_pass_of_the_larger_per_epoch
     assert torch.equal(inputs["A"], again["A"]) and torch.equal(inputs["B"], again["B"])
     alone = SettingBatches(Setting("alone-A", "alone", ("A",), None, 8, 0), pair, seed=0)
     assert list(alone.pools) == ["A"] and alone.steps_per_epoch == 4  # ⌈30 / 8⌉
-
-
-class StopAt:
-    def __init__(self, checks):
-        self.checks = checks
-
-    @property
-    def requested(self):
-        self.checks -= 1
-        return self.checks < 0
 
 
 def test_a_setting_stopped_mid_epoch_resumes_to_the_straight_result(pair, tmp_path):

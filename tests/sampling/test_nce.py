@@ -7,6 +7,7 @@ from minimaxlab.interrupt import TrainingInterrupted
 from minimaxlab.metrics.toy import energy_distance
 from minimaxlab.runs import Run
 from minimaxlab.sampling.nce import GaussianNoise, NceConfig, NceSampler
+from tests.helpers import StopAt
 
 MEAN = torch.tensor([1.0, 0.5])
 STD = 0.5  # data N(MEAN, STD² I) against noise N(0, I): the log ratio in closed form
@@ -80,16 +81,6 @@ def test_fit_and_sample_follow_the_seed(tmp_path):
         (tmp_path / folder).mkdir()
         runs.append(NceSampler.fit(DATA, TINY, g, Run(tmp_path / folder)).sample(50, g)[0])
     assert torch.equal(runs[0], runs[1])
-
-
-class StopAt:
-    def __init__(self, checks):
-        self.checks = checks
-
-    @property
-    def requested(self):
-        self.checks -= 1
-        return self.checks < 0
 
 
 def test_a_stopped_fit_resumes_to_the_same_sampler_and_records_its_loss(tmp_path):

@@ -12,18 +12,7 @@ from minimaxlab.interrupt import TrainingInterrupted
 from minimaxlab.runs import Run
 from minimaxlab.training.loop import Schedule, TrainingLoop
 from minimaxlab.training.state import TrainingDiverged, TrainingState
-
-
-class StopAt:
-    """A stop request that arrives after ``n`` checks (as Ctrl-C would, mid-training)."""
-
-    def __init__(self, n: int) -> None:
-        self.n = n
-
-    @property
-    def requested(self) -> bool:
-        self.n -= 1
-        return self.n < 0
+from tests.helpers import StopAt
 
 
 def make_loop(run: Run, steps: int = 12, stop=None, key=None, poison_at: int = -1) -> TrainingLoop:
