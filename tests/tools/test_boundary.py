@@ -10,7 +10,7 @@ from types import SimpleNamespace
 import pytest
 
 from minimaxlab.tools import interpolate
-from tests.helpers import invoke, one_line_error
+from tests.helpers import held_by_another_process, invoke, one_line_error
 
 from .helpers import BrightnessClassifier
 
@@ -161,3 +161,13 @@ def test_a_run_folder_that_cannot_be_written(runs, command, case, monkeypatch):
     writable(run_dir)
     one_line_error(result, str(run_dir), "cannot write")
     assert no_half_written_files(run_dir.parent)
+
+
+@pytest.mark.parametrize("command", [c for c in INTO_THE_RUN if c != "report"])
+def test_a_run_folder_in_use_by_another_process_is_refused_and_left_as_it_was(runs, command):
+    run_dir, out = runs
+    before = contents(run_dir)
+    with held_by_another_process(run_dir / ".lock") as pid:
+        result = invoke(*command_line(command, run_dir, out))
+    one_line_error(result, str(run_dir), f"in use by another minimaxlab process (pid {pid})")
+    assert contents(run_dir) == before
