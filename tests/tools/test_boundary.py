@@ -171,3 +171,16 @@ def test_a_run_folder_in_use_by_another_process_is_refused_and_left_as_it_was(ru
         result = invoke(*command_line(command, run_dir, out))
     one_line_error(result, str(run_dir), f"in use by another minimaxlab process (pid {pid})")
     assert contents(run_dir) == before
+
+
+@pytest.mark.parametrize("case", ["a file where a folder should be", "no space left"])
+def test_data_fetch_into_a_place_that_cannot_be_written(fake_mnist, tmp_path, case, monkeypatch):
+    data = tmp_path / "data"
+    data.mkdir()
+    monkeypatch.setenv("MINIMAXLAB_DATA", str(data))
+    block(data, case, monkeypatch)
+    result = invoke("data", "fetch", "mnist", "--no-apt")
+    monkeypatch.undo()
+    one_line_error(result, str(data), "cannot write")
+    assert "could not download" not in result.stderr  # the disk refused, not the mirrors
+    assert not data.is_dir() or not list(data.rglob("*ubyte*"))
