@@ -134,7 +134,9 @@ def test_a_connection_dropped_mid_read_is_a_mirror_failure_not_a_disk_error(
     monkeypatch.setattr(
         urllib.request,
         "urlopen",
-        lambda url, timeout: Dropped() if url.startswith("http:") else real_urlopen(url, timeout=timeout),
+        lambda url, timeout: (
+            Dropped() if url.startswith("http:") else real_urlopen(url, timeout=timeout)
+        ),
     )
     dest = tmp_path / "data" / "labels.idx.gz"
     with pytest.raises(MinimaxlabError, match="could not download") as raised:

@@ -3,6 +3,7 @@ on a damaged run file or on an output path that cannot be written, prints one li
 path, exits with status 2 and leaves no half-written file."""
 
 import errno
+import json
 import os
 import shutil
 from types import SimpleNamespace
@@ -184,3 +185,25 @@ def test_data_fetch_into_a_place_that_cannot_be_written(fake_mnist, tmp_path, ca
     one_line_error(result, str(data), "cannot write")
     assert "could not download" not in result.stderr  # the disk refused, not the mirrors
     assert not data.is_dir() or not list(data.rglob("*ubyte*"))
+
+
+def test_data_that_vanishes_after_training_keeps_the_trained_run(fake_mnist, tmp_path, monkeypatch):
+    from minimaxlab.gan.trainer import GanTrainer
+
+    train = GanTrainer.train
+
+    def train_then_lose_the_data(self, *args, **kwargs):
+        summary = train(self, *args, **kwargs)
+        shutil.rmtree(fake_mnist)  # an unmounted disk, a cleaned-up folder
+        return summary
+
+    monkeypatch.setattr(GanTrainer, "train", train_then_lose_the_data)
+    run_dir = tmp_path / "run"
+    result = invoke(
+        "run", "gan-mnist", *SMOKE, "--out", run_dir, "data.name=mnist",
+        f"data.root={fake_mnist}", "evaluation.enabled=true", "evaluation.n=8",
+    )  # fmt: skip
+    one_line_error(result, "data set 'mnist' not found", "minimaxlab data fetch")
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert summary["status"] == "finished" and "evaluation" not in summary
+    assert (run_dir / "checkpoint.pt").is_file() and (run_dir / "report.html").is_file()
