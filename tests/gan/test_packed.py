@@ -91,7 +91,8 @@ def test_a_stopped_training_resumes_to_the_same_weights(tmp_path):
 def test_same_seeds_give_the_same_generator(tmp_path):
     first, _ = train(tmp_path / "a", "gan", SEEDS[:2])
     again, _ = train(tmp_path / "b", "gan", SEEDS[:2])
-    assert all(torch.equal(a, b) for a, b in zip(weights(first).values(), weights(again).values()))
+    for name, tensor in weights(first).items():
+        assert torch.equal(tensor, weights(again)[name]), name
 
 
 def test_user_errors_are_one_line(tmp_path):

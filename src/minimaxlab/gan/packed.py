@@ -19,6 +19,7 @@ the training points (drawn from (seed, epoch, slot), so a resumed run draws the 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+
 import torch
 from pydantic import PositiveFloat, PositiveInt
 from torch import nn
