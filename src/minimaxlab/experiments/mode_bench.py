@@ -238,7 +238,13 @@ def account(summary: dict[str, Any], config: dict[str, Any]) -> list[str]:
         f"{listing(methods)} were trained on {number(config['n_train'])} points. Every trial "
         f"of a GAN method trained at once as one stacked model, for {number(gan['epochs'])} "
         f"epochs in batches of {number(gan['batch_size'])} (PacGAN: packed samples of m "
-        "points each). Each trial's samples were scored the papers' way: modes captured (at "
+        "points each): G ReLU layers of "
+        f"{listing([number(w) for w in gan['generator_hidden']])} units, D "
+        f"{number(gan['discriminator_layers'])} maxout layers of "
+        f"{number(gan['discriminator_width'])} units × {number(gan['maxout_pieces'])} pieces, "
+        f"Adam with a step of {number(gan['lr'])} and β₁ {number(gan['betas'][0])}. "
+        f"{number(config['n_eval'])} samples of each trial were scored the papers' way: "
+        "modes captured (at "
         "least one sample within three standard deviations of it and nearest to it), the "
         "high-quality share (samples within three standard deviations of their nearest "
         "mode) and the reverse KL of the mode histogram against the uniform one; beside them "
@@ -252,12 +258,19 @@ def account(summary: dict[str, Any], config: dict[str, Any]) -> list[str]:
             f"{number(setup['n_train'])} points, so its figures are a reference, not a target."
         )
     for name in config["datasets"]:
-        parts = [
-            f"{LABELS[m]} {number(summary[name][m]['modes_captured'])} "
-            f"({number(summary[name][m]['high_quality_fraction'])} high quality)"
-            for m in config["methods"]
-        ]
-        paragraphs.append(f"{name}, modes captured, mean over the trials: {listing(parts)}.")
+        parts = []
+        for method in config["methods"]:
+            ours = summary[name][method]
+            paper = PAPER[name].get(method)
+            parts.append(
+                f"{LABELS[method]} {number(ours['modes_captured'])} ± "
+                f"{number(ours['modes_captured_se'])}, a high-quality share of "
+                f"{number(ours['high_quality_fraction'])}"
+                + (f" (the paper: {number(paper[0])} and {number(paper[2])}%)" if paper else "")
+            )
+        paragraphs.append(
+            f"{name}, modes captured (mean ± s.e. over the trials): {'; '.join(parts)}."
+        )
     return paragraphs
 
 
