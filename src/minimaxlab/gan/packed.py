@@ -177,6 +177,7 @@ def _step_function(
                 for g in noise
             ]
         )
+        # WGAN-GP's mixing weights; drawn for every loss, so a seed's codes do not depend on it
         epsilon = torch.stack([torch.rand(batch, device=device, generator=g) for g in noise])
         fake = pack_points(generator(codes), pack)
         d_loss = d_loss_of(discriminator, real, fake.detach(), epsilon.flatten())
