@@ -37,14 +37,20 @@ TINY = ModeBenchConfig(
 )  # a GAN cell is 2 epochs of 4 steps; an NCE trial, 10 steps
 
 
-def test_every_cell_is_scored_per_trial_beside_the_paper(tmp_path):
-    context = context_in(tmp_path / "run")
-    summary = run(TINY, context)
+@pytest.fixture(scope="module")
+def straight(tmp_path_factory):
+    """(context, summary) of one uninterrupted tiny run."""
+    context = context_in(tmp_path_factory.mktemp("mode-bench") / "run")
+    return context, run(TINY, context)
+
+
+def test_every_cell_is_scored_per_trial_beside_the_paper(straight):
+    context, summary = straight
     ring = summary["tables"]["pacgan-ring8: ours (mean ± s.e. over trials) beside PacGAN Table 1"]
     assert [row[0] for row in ring["rows"]] == ["GAN", "PacGAN4", "NCE sampler"]
     assert ring["rows"][0][2] == "6.3 ± 0.5" and ring["rows"][1][4] == 95.9
     assert ring["rows"][2][2] == "—"  # no published figure for the lab's NCE sampler
-    settings = json.loads((tmp_path / "run" / "sweep.json").read_text())["settings"]
+    settings = json.loads((context.run.path / "sweep.json").read_text())["settings"]
     assert list(settings) == [
         f"{m}/{d}" for d in ("pacgan-ring8", "pacgan-grid25") for m in ("gan", "pacgan4", "nce")
     ]
@@ -58,16 +64,16 @@ def test_every_cell_is_scored_per_trial_beside_the_paper(tmp_path):
     assert summary["pacgan-grid25"]["pacgan4"]["modes_captured"] <= 25
     assert summary["shortened"]
     for name in ("pacgan-ring8", "pacgan-grid25"):
-        assert (tmp_path / "run" / "figures" / f"{name}_samples.png").is_file()
-        assert (tmp_path / "run" / "figures" / f"{name}_mode_histograms.png").is_file()
+        assert (context.run.path / "figures" / f"{name}_samples.png").is_file()
+        assert (context.run.path / "figures" / f"{name}_mode_histograms.png").is_file()
     samples = context.run.load_torch("cells/pacgan4/pacgan-ring8.pt")["samples"]
     assert samples.shape == (100, 2)
     text = " ".join(account(summary, TINY.model_dump(mode="json")))
     assert "shortened run" in text and "PacGAN4" in text
 
 
-def test_a_resumed_run_trains_only_the_cells_it_had_not_finished(tmp_path):
-    straight = run(TINY, context_in(tmp_path / "straight"))
+def test_a_resumed_run_trains_only_the_cells_it_had_not_finished(tmp_path, straight):
+    _, expected = straight
     folder = tmp_path / "stopped"
     stopping = RunContext(Run(folder), torch.device("cpu"), False, StopAt(11), False)
     folder.mkdir()
@@ -77,10 +83,10 @@ def test_a_resumed_run_trains_only_the_cells_it_had_not_finished(tmp_path):
     finished = (folder / "cells" / "gan" / "pacgan-ring8.pt").stat().st_mtime_ns
     resumed = run(TINY, context_in(folder))
     assert (folder / "cells" / "gan" / "pacgan-ring8.pt").stat().st_mtime_ns == finished
-    assert resumed["tables"] == straight["tables"]
+    assert resumed["tables"] == expected["tables"]
     for name in ("pacgan-ring8", "pacgan-grid25"):
         for method in ("gan", "pacgan4", "nce"):
-            ours, theirs = resumed[name][method], straight[name][method]
+            ours, theirs = resumed[name][method], expected[name][method]
             assert {k: v for k, v in ours.items() if k != "seconds"} == {
                 k: v for k, v in theirs.items() if k != "seconds"
             }
