@@ -117,4 +117,6 @@ def test_the_full_profile_is_the_papers_set_up_and_quick_says_it_is_shortened():
     assert (full.gan.lr, full.gan.betas[0], full.gan.batch_size) == (1e-4, 0.8, 100)
     assert not is_shortened(full)
     assert is_shortened(full.model_copy(update={"trials": 3}))
-    assert set(PAPER["pacgan-ring8"]) == {"gan", "pacgan4"}  # only the rows issue 17 quotes
+    for data in ("pacgan-ring8", "pacgan-grid25"):  # every row of PacGAN's Table 1 we train
+        assert set(PAPER[data]) == {"gan", "pacgan2", "pacgan3", "pacgan4"}
+    assert PAPER["pacgan-grid25"]["pacgan2"] == (23.8, 0.7, 91.3, 0.13)

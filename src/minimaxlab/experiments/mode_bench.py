@@ -41,12 +41,22 @@ LABELS = {
 NCE_STREAM = 20  # a trial's sub-stream for the sampler's draws
 MEASURES = ("modes_captured", "modes_covered", "high_quality_fraction", "reverse_kl")
 
-# PacGAN, Table 1 (Lin et al. 2018), as issue 17 quotes it: (modes captured, its s.e. over 10
-# trials, % high-quality samples, reverse KL). The PacGAN2 and PacGAN3 rows could not be
-# checked against the paper here, so they are left out rather than guessed.
+# PacGAN, Table 1 (Lin et al. 2018; read from the authors' repository fjxmlzn/PacGAN,
+# synthetic_data_experiments/results/Table1.png): (modes captured, its s.e. over 10 trials,
+# % high-quality samples, reverse KL).
 PAPER = {
-    "pacgan-ring8": {"gan": (6.3, 0.5, 98.2, 0.45), "pacgan4": (7.8, 0.1, 95.9, 0.07)},
-    "pacgan-grid25": {"gan": (17.3, 0.8, 94.8, 0.70), "pacgan4": (24.8, 0.2, 93.6, 0.04)},
+    "pacgan-ring8": {
+        "gan": (6.3, 0.5, 98.2, 0.45),
+        "pacgan2": (7.9, 0.1, 95.6, 0.07),
+        "pacgan3": (7.8, 0.1, 97.7, 0.10),
+        "pacgan4": (7.8, 0.1, 95.9, 0.07),
+    },
+    "pacgan-grid25": {
+        "gan": (17.3, 0.8, 94.8, 0.70),
+        "pacgan2": (23.8, 0.7, 91.3, 0.13),
+        "pacgan3": (24.6, 0.4, 94.2, 0.06),
+        "pacgan4": (24.8, 0.2, 93.6, 0.04),
+    },
 }
 PAPER_SETUP = {"trials": 10, "epochs": 400, "n_train": 100_000}
 
