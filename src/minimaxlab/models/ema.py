@@ -53,7 +53,7 @@ class AveragedGenerator(nn.Module):
         for average, weight in zip(
             self.average.parameters(), self.trained.parameters(), strict=True
         ):
-            average.mul_(decay).add_(weight, alpha=1 - decay)
+            average.copy_(average * decay + weight * (1 - decay))  # the formula, as written
         for average, buffer in zip(self.average.buffers(), self.trained.buffers(), strict=True):
             average.copy_(buffer)
         self.updates += 1
