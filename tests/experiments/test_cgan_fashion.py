@@ -53,7 +53,10 @@ def _run(folder, stop=None, resume=False):
 
 def test_a_stopped_and_resumed_run_ends_bitwise_equal_with_its_average(tmp_path):
     summary = _run(tmp_path / "straight")
-    assert (tmp_path / "straight" / "figures" / "samples" / "classes.png").is_file()
+    figures = tmp_path / "straight" / "figures"
+    assert (figures / "samples" / "classes.png").is_file()
+    drawn = {p.name for p in (figures / "interpolation").iterdir()}
+    assert drawn == {"same-class-linear.png", "class-mix.png", "class-and-z-linear.png"}
     assert summary["data"]["class_names"] == [str(d) for d in range(10)]
     with pytest.raises(TrainingInterrupted):
         _run(tmp_path / "stopped", stop=StopAt(1))

@@ -32,6 +32,9 @@ def tiny_biggan(tmp_path):
     folder.mkdir()
     torch.manual_seed(0)
     model = biggan.BigGAN(biggan.BigGANConfig.from_dict(CONFIG))
+    with torch.no_grad():  # the package leaves its last batch norm's weights uninitialised
+        model.generator.bn.weight.fill_(1.0)
+        model.generator.bn.bias.zero_()
     torch.save(model.state_dict(), folder / "pytorch_model.bin")
     (folder / "config.json").write_text(json.dumps(CONFIG))
     return folder

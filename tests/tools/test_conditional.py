@@ -174,30 +174,3 @@ def test_interpolate_classes_renders_the_three_kinds_a_row_per_pair(
     assert "class-mix: 1" in (run_dir / "report.html").read_text()  # the table of paths
     bad = invoke("interpolate", run_dir, "--classes", "1,2", "3", "--no-progress")
     assert bad.exit_code == 2 and "2 start classes but 1 end classes" in bad.output
-
-
-@torch.no_grad()
-def test_the_strips_follow_the_three_paths():
-    from minimaxlab.tools.conditional import interpolation_strips
-
-    torch.manual_seed(0)
-    model = TinyConditionalWeights()
-    strips = interpolation_strips(model, [(0, 3)], steps=1, seed=5)
-    codes = draw_codes(model, 2, torch.Generator().manual_seed(5))
-    same, mix, both = (
-        strips[k][0] for k in ("same-class-linear", "class-mix", "class-and-z-linear")
-    )
-    assert torch.allclose(same[1], model(codes.mean(0, keepdim=True), torch.tensor([0]))[0])
-    halfway = torch.zeros(1, CLASSES)
-    halfway[0, [0, 3]] = 0.5
-    assert torch.allclose(mix[1], model(codes[:1], halfway)[0])
-    assert torch.allclose(both[2], model(codes[1:], torch.tensor([3]))[0])
-
-
-class TinyConditionalWeights(TinyConditional):
-    """TinyConditional that also takes class weights, as the conditional tools need."""
-
-    def forward(self, codes, labels):
-        if labels.is_floating_point():
-            return torch.tanh(self.net(codes + labels @ self.embed.weight)).view(-1, 1, 28, 28)
-        return super().forward(codes, labels)

@@ -5,7 +5,7 @@ average of G's weights, which is what samples, evaluation and interpolation use.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import torch
 from pydantic import Field, NonNegativeInt, PositiveFloat, PositiveInt
@@ -18,6 +18,7 @@ from minimaxlab.experiments.image_gan import evaluation_size, gan_account, train
 from minimaxlab.gan.conditional import ConditionalFamily
 from minimaxlab.gan.trainer import GanTrainConfig, OptimizerConfig, SamplesConfig
 from minimaxlab.generative import GENERATOR
+from minimaxlab.latent.conditional import interpolation_strips, save_strips
 from minimaxlab.latent.labels import class_rows
 from minimaxlab.metrics.config import EvaluationConfig
 from minimaxlab.models.cgan import ConditionalGenerator, ProjectionDiscriminator
@@ -49,6 +50,19 @@ class CGANTrainConfig(GanTrainConfig):
     discriminator_optimizer: OptimizerConfig = OptimizerConfig(lr=2e-4, betas=(0.0, 0.999))
 
 
+ClassIndex = Annotated[int, Field(ge=0, lt=NUM_CLASSES)]
+
+
+class CGANInterpolationConfig(StrictModel):
+    """The three interpolations the run draws when training ends (``minimaxlab interpolate
+    RUN --classes`` draws others): a row per pair of classes."""
+
+    # Sandal → Sneaker, T-shirt/top → Dress, Trouser → Bag: near classes and far ones
+    pairs: list[tuple[ClassIndex, ClassIndex]] = [(5, 7), (0, 3), (1, 8)]
+    steps: NonNegativeInt = 7  # intermediate images: 9 with the ends
+    mode: Literal["linear", "slerp"] = "linear"  # how z moves
+
+
 class CGANFashionConfig(ExperimentConfig):
     experiment: str = "cgan-fashion"
     data: ImageDataConfig = ImageDataConfig()
@@ -56,6 +70,7 @@ class CGANFashionConfig(ExperimentConfig):
     train: CGANTrainConfig = CGANTrainConfig(epochs=30)
     samples: SamplesConfig = SamplesConfig(grid_size=10, grid_epochs=[1, 10, 30])
     evaluation: EvaluationConfig = EvaluationConfig()
+    interpolation: CGANInterpolationConfig = CGANInterpolationConfig()
 
 
 def build_models(config: CGANFashionConfig) -> dict[str, nn.Module]:
@@ -80,11 +95,26 @@ def save_class_rows(
     save_labelled_rows(rows, class_names, context.run.figure_path(CLASS_ROWS_FIGURE), title)
 
 
+def save_interpolations(
+    generator: nn.Module, class_names: list[str], config: CGANFashionConfig, context: RunContext
+) -> None:
+    """The three interpolations of the average, a row per configured pair, into
+    figures/interpolation/."""
+    settings = config.interpolation
+    pairs = [tuple(pair) for pair in settings.pairs]
+    seed = derived_seed(config.seed, 5)
+    args = (settings.steps, settings.mode, config.model.truncation, seed)
+    strips = interpolation_strips(generator.eval(), pairs, *args)  # type: ignore[arg-type]
+    labels = [f"{class_names[a]} → {class_names[b]}" for a, b in pairs]
+    save_strips(strips, labels, context.run.path / "figures" / "interpolation")
+
+
 def run(config: CGANFashionConfig, context: RunContext) -> dict[str, Any]:
     models = build_models(config)
     family = ConditionalFamily(after_generator_step=models[GENERATOR].update)
     summary = train_image_gan(config, context, lambda _: models, family=family)
     save_class_rows(models[GENERATOR], summary["data"]["class_names"], config, context)
+    save_interpolations(models[GENERATOR], summary["data"]["class_names"], config, context)
     return summary
 
 

@@ -15,6 +15,7 @@ import torch
 from torch import nn
 
 from minimaxlab.generative import draw_codes
+from minimaxlab.latent.conditional import interpolation_strips, save_strips
 from minimaxlab.latent.interpolate import (
     Mode,
     check_mode,
@@ -27,7 +28,7 @@ from minimaxlab.metrics.features import load_or_train_classifier
 from minimaxlab.plots import save_image_grid
 from minimaxlab.runs import Run
 from minimaxlab.tools.biggan import imagenet_class, load_biggan
-from minimaxlab.tools.conditional import class_pairs, interpolation_strips, save_strips
+from minimaxlab.tools.conditional import class_pairs
 from minimaxlab.tools.generators import load_generator, run_images
 from minimaxlab.tools.report import write_run_report
 

@@ -10,11 +10,12 @@ import torch
 from torch import nn
 
 from minimaxlab.errors import MinimaxlabError
+from minimaxlab.latent.conditional import require_classes
 from minimaxlab.latent.interpolate import class_index
 from minimaxlab.plots import save_image_grid
 from minimaxlab.runs import Run
 from minimaxlab.tools.biggan import imagenet_class, load_biggan
-from minimaxlab.tools.conditional import require_classes, save_class_samples
+from minimaxlab.tools.conditional import save_class_samples
 from minimaxlab.tools.generators import load_generator, run_class_names
 
 
