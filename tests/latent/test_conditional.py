@@ -53,7 +53,7 @@ def test_a_row_per_pair_in_each_figure(tmp_path):
     torch.manual_seed(0)
     strips = interpolation_strips(WithClassWeights(), [(0, 1), (2, 3)], steps=2, mode="slerp")
     assert all(len(rows) == 2 for rows in strips.values())
-    paths = save_strips(strips, ["a → b", "c → d"], tmp_path)
+    paths = save_strips(strips, [("a", "b"), ("c", "d")], tmp_path)
     names = {"same-class-slerp.png", "class-mix.png", "class-and-z-slerp.png"}
     assert {p.name for p in paths} == names and all(p.is_file() for p in paths)
 

@@ -105,8 +105,8 @@ def save_interpolations(
     seed = derived_seed(config.seed, 5)
     args = (settings.steps, settings.mode, config.model.truncation, seed)
     strips = interpolation_strips(generator.eval(), pairs, *args)  # type: ignore[arg-type]
-    labels = [f"{class_names[a]} → {class_names[b]}" for a, b in pairs]
-    save_strips(strips, labels, context.run.path / "figures" / "interpolation")
+    named = [(class_names[a], class_names[b]) for a, b in pairs]
+    save_strips(strips, named, context.run.path / "figures" / "interpolation")
 
 
 def run(config: CGANFashionConfig, context: RunContext) -> dict[str, Any]:

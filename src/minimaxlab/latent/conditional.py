@@ -67,13 +67,17 @@ def interpolation_strips(
 
 
 def save_strips(
-    strips: dict[str, list[torch.Tensor]], row_labels: Sequence[str], folder: str | os.PathLike
+    strips: dict[str, list[torch.Tensor]],
+    pairs: Sequence[tuple[str, str]],
+    folder: str | os.PathLike,
 ) -> list[Path]:
-    """Each kind's strips as ``folder/NAME.png``, a labelled row per pair."""
+    """Each kind's strips as ``folder/NAME.png``, a row per pair labelled "A → B" (the
+    same-class strips by their one class, A)."""
     paths = []
     for name, rows in strips.items():
         path = Path(folder) / f"{name}.png"
-        title = KIND_TITLES[name.rsplit("-", 1)[0] if name != "class-mix" else name]
-        save_labelled_rows(rows, row_labels, path, f"{title} ({name})")
+        kind = name if name == "class-mix" else name.rsplit("-", 1)[0]
+        labels = [a if kind == "same-class" else f"{a} → {b}" for a, b in pairs]
+        save_labelled_rows(rows, labels, path, f"{KIND_TITLES[kind]} ({name})")
         paths.append(path)
     return paths

@@ -143,8 +143,8 @@ def interpolate_classes(run: Run, strips: Strips, classify: Classify) -> dict[st
     summary (a class mix whose middle is neither class shows there)."""
     names, pairs = strips.class_names, strips.pairs()
     drawn = strips.draw()
-    row_labels = [f"{names[a]} → {names[b]}" for a, b in pairs]
-    figures = save_strips(drawn, row_labels, run.path / "figures" / "interpolation")
+    named = [(names[a], names[b]) for a, b in pairs]
+    figures = save_strips(drawn, named, run.path / "figures" / "interpolation")
     paths = {}
     for figure, rows in drawn.items():
         for (a, b), images in zip(pairs, rows, strict=True):
@@ -178,7 +178,7 @@ def interpolate_biggan(
     pairs = class_pairs(classes, lambda c: imagenet_class(c, model.num_classes))
     with torch.no_grad():
         drawn = interpolation_strips(model, pairs, steps, mode, truncation, seed)
-    figures = save_strips(drawn, [f"{a} → {b}" for a, b in pairs], out)
+    figures = save_strips(drawn, [(str(a), str(b)) for a, b in pairs], out)
     return {"paths": {}, "figures": [str(path) for path in figures]}
 
 
