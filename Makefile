@@ -28,7 +28,7 @@ bench: install
 
 # The browser test of the reports needs Chromium and its WebDriver: installed from Debian
 # packages when missing and apt-get can be used (as root, or through sudo without a password);
-# otherwise that test skips and says why.
+# otherwise that test skips and says why (under CI, which sets CI=1, it fails instead).
 browser:
 	@if command -v chromedriver >/dev/null 2>&1 && \
 	    { command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; }; then \

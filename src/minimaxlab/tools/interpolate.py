@@ -26,7 +26,7 @@ from minimaxlab.latent.interpolate import (
 from minimaxlab.latent.labels import conditioned, nearest_end
 from minimaxlab.metrics.features import load_or_train_classifier
 from minimaxlab.plots import save_image_grid
-from minimaxlab.runs import Run
+from minimaxlab.runs import Run, writes_into_run
 from minimaxlab.tools.biggan import imagenet_class, load_biggan
 from minimaxlab.tools.conditional import class_pairs
 from minimaxlab.tools.generators import load_generator, run_images
@@ -68,6 +68,7 @@ def choose_ends(
     return Ends(codes[ends], None if labels is None else labels[ends], names)
 
 
+@writes_into_run
 def interpolate_run(
     run_dir: str | os.PathLike,
     steps: int = 7,
