@@ -36,3 +36,17 @@ def test_codes_and_samples_follow_the_seed_and_not_the_batching():
 def test_an_unconditional_generator_refuses_labels():
     with pytest.raises(ValueError, match="no class labels"):
         Tiny().sample(2, labels=torch.zeros(2, dtype=torch.long))
+
+
+def test_truncated_codes_stay_inside_the_threshold_and_follow_the_seed():
+    from minimaxlab.errors import MinimaxlabError
+    from minimaxlab.generative import truncated_normal
+
+    codes = truncated_normal((500, 8), 0.5, torch.Generator().manual_seed(3))
+    assert codes.abs().max() <= 0.5 and codes.std() > 0.2
+    again = truncated_normal((500, 8), 0.5, torch.Generator().manual_seed(3))
+    assert torch.equal(codes, again)
+    plain = truncated_normal((500, 8), None, torch.Generator().manual_seed(3))
+    assert plain.abs().max() > 2
+    with pytest.raises(MinimaxlabError, match="truncation"):
+        truncated_normal((2, 2), 0.0)

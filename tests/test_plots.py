@@ -75,3 +75,17 @@ def test_line_panels_and_curves_write_pngs_and_nothing_else(tmp_path):
     assert only_files(tmp_path) == ["curves.png", "panels.png"]
     assert not plot_curves(records, ["accuracy"], tmp_path / "nothing.png")  # nothing to plot
     assert not (tmp_path / "nothing.png").exists()
+
+
+def test_labelled_rows_write_one_strip_per_label(tmp_path):
+    from PIL import Image
+
+    from minimaxlab.plots import save_labelled_rows
+
+    rows = [torch.zeros(3, 1, 8, 8), torch.ones(3, 1, 8, 8)]
+    path = tmp_path / "rows.png"
+    save_labelled_rows(rows, ["dark", "light"], path, "two rows")
+    with Image.open(path) as image:
+        assert image.height > 50 and image.width > image.height
+    with pytest.raises(ValueError):
+        save_labelled_rows(rows, ["only one label"], tmp_path / "bad.png")

@@ -148,20 +148,56 @@ def _run_all(profile, only, skip, out, device, seed, progress) -> None:
     typer.echo(str(index))
 
 
+# The options of a conditional generator's classes (sample, interpolate).
+Truncation = Annotated[
+    float | None,
+    typer.Option(help="Redraw code entries with |z| above this (BigGAN: ψ in (0, 1]).", min=0.0),
+]
+BigGANSource = Annotated[
+    str | None,
+    typer.Option(
+        "--biggan",
+        help="The published BigGAN-deep instead of a run: a folder with pytorch_model.bin and "
+        "config.json, or a name (biggan-deep-128/256/512); needs the biggan extra.",
+    ),
+]
+RunFolder = Annotated[
+    Path | None, typer.Argument(help="A run folder with a trained generator (or --biggan).")
+]
+
+
+def _one_source(run_dir: Path | None, biggan: str | None) -> None:
+    if (run_dir is None) == (biggan is None):
+        raise MinimaxlabError("give either a run folder or --biggan DIR_OR_NAME, not both or none")
+
+
 @app.command()
 @user_errors
 def sample(
-    run_dir: Annotated[Path, typer.Argument(help="A run folder with a trained generator.")],
-    out: Annotated[Path, typer.Option(help="PNG file to write.")],
+    run_dir: RunFolder = None,
+    out: Annotated[Path, typer.Option(help="PNG file to write.")] = ...,  # type: ignore[assignment]
     n: Annotated[int, typer.Option("--n", help="Number of images.")] = 64,
     seed: Annotated[int, typer.Option(help="Seed of the noise codes.")] = 0,
+    class_name: Annotated[
+        str | None, typer.Option("--class", help="One class (name or index) of a conditional G.")
+    ] = None,
+    truncation: Truncation = None,
+    biggan: BigGANSource = None,
     device: Annotated[str, typer.Option(help="auto, cpu, cuda or cuda:N.")] = "auto",
 ) -> None:
-    """Draw N images from a run's generator into a PNG grid."""
+    """Draw N images from a run's generator into a PNG grid (a conditional one: a labelled row
+    per class, or N of one --class)."""
     from minimaxlab.device import resolve_device
-    from minimaxlab.tools.sample import write_samples
+    from minimaxlab.tools.sample import write_biggan_samples, write_samples
 
-    typer.echo(str(write_samples(run_dir, out, n, seed, resolve_device(device))))
+    _one_source(run_dir, biggan)
+    if biggan is not None:
+        path = write_biggan_samples(
+            biggan, out, n, seed, resolve_device(device), class_name, truncation
+        )
+    else:
+        path = write_samples(run_dir, out, n, seed, resolve_device(device), class_name, truncation)
+    typer.echo(str(path))
 
 
 @app.command()
@@ -186,21 +222,44 @@ def evaluate(
 @app.command()
 @user_errors
 def interpolate(
-    run_dir: Annotated[Path, typer.Argument(help="A run folder with a trained generator.")],
+    run_dir: RunFolder = None,
     steps: Annotated[int, typer.Option(help="Intermediate images between the ends.")] = 7,
     mode: Annotated[str, typer.Option(help="linear or slerp.")] = "linear",
     classes: Annotated[
-        tuple[str, str] | None, typer.Option(help="Two class names or indices for the ends.")
+        tuple[str, str] | None,
+        typer.Option(
+            help="Two class names or indices for the ends; for a conditional generator the "
+            "classes it is asked for (A,C B,D: a row per pair)."
+        ),
+    ] = None,
+    truncation: Truncation = None,
+    biggan: BigGANSource = None,
+    out: Annotated[
+        Path | None, typer.Option(help="With --biggan: the folder for the figures.")
     ] = None,
     seed: Annotated[int, typer.Option(help="Seed of the candidate codes.")] = 0,
     device: Annotated[str, typer.Option(help="auto, cpu, cuda or cuda:N.")] = "auto",
     progress: Annotated[bool, typer.Option(help="Show progress.")] = True,
 ) -> None:
-    """Render the path between two codes that the classifier puts in different classes."""
+    """Render the path between two codes that the classifier puts in different classes; for a
+    conditional generator and --classes, its three interpolations (z, class, both)."""
     from minimaxlab.device import resolve_device
-    from minimaxlab.tools.interpolate import interpolate_run, interpolation_text
+    from minimaxlab.tools.interpolate import (
+        interpolate_biggan,
+        interpolate_run,
+        interpolation_text,
+    )
 
-    result = interpolate_run(run_dir, steps, mode, classes, seed, resolve_device(device), progress)
+    _one_source(run_dir, biggan)
+    if biggan is not None:
+        if classes is None or out is None:
+            raise MinimaxlabError("--biggan needs --classes A B and --out FOLDER")
+        args = (steps, mode, truncation, seed, resolve_device(device))  # type: ignore[arg-type]
+        result = interpolate_biggan(biggan, out, classes, *args)
+    else:
+        result = interpolate_run(
+            run_dir, steps, mode, classes, seed, resolve_device(device), progress, truncation
+        )
     typer.echo(interpolation_text(result, run_dir))
 
 

@@ -15,6 +15,8 @@ from typing import Protocol, runtime_checkable
 
 import torch
 
+from minimaxlab.errors import MinimaxlabError
+
 GENERATOR = "generator"  # the key of the generator in build_models and in checkpoint["models"]
 SAMPLE_BATCH = 500  # codes per forward pass when sampling: bounds the memory a large n takes
 
@@ -41,12 +43,35 @@ class GenerativeModel(Protocol):
         ...
 
 
-def draw_codes(
-    model: GenerativeModel, n: int, generator: torch.Generator | None = None
+def truncated_normal(
+    shape: tuple[int, ...],
+    truncation: float | None = None,
+    generator: torch.Generator | None = None,
 ) -> torch.Tensor:
-    """``n`` codes z ~ N(0, I), drawn on the CPU (so every device gets the same codes) and
-    moved to ``model``'s device."""
-    codes = torch.randn(n, model.latent_dim, generator=generator)
+    """N(0, I) draws on the CPU; with ``truncation`` t, every entry with |z| > t is drawn again
+    until none is left (the truncation trick of BigGAN, Brock et al. 2019: a smaller t trades
+    variety for fidelity). The draws depend on ``generator`` alone, so a seed gives the codes."""
+    codes = torch.randn(shape, generator=generator)
+    if truncation is None:
+        return codes
+    if truncation <= 0:
+        raise MinimaxlabError(f"--truncation must be above 0 (got {truncation})")
+    outside = codes.abs() > truncation
+    while outside.any():
+        codes[outside] = torch.randn(int(outside.sum()), generator=generator)
+        outside = codes.abs() > truncation
+    return codes
+
+
+def draw_codes(
+    model: GenerativeModel,
+    n: int,
+    generator: torch.Generator | None = None,
+    truncation: float | None = None,
+) -> torch.Tensor:
+    """``n`` codes z ~ N(0, I) (truncated at ``truncation`` when given), drawn on the CPU (so
+    every device gets the same codes) and moved to ``model``'s device."""
+    codes = truncated_normal((n, model.latent_dim), truncation, generator)
     return codes.to(next(iter(model.parameters())).device)  # type: ignore[attr-defined]
 
 
@@ -61,9 +86,32 @@ class SamplesFromNoise:
         n: int,
         labels: torch.Tensor | None = None,
         generator: torch.Generator | None = None,
+        truncation: float | None = None,
     ) -> torch.Tensor:
         if labels is not None:
             raise ValueError("an unconditional generator takes no class labels")
         # All codes first, then the forward passes: the batch size does not change the codes.
-        codes = draw_codes(self, n, generator)  # type: ignore[arg-type]
+        codes = draw_codes(self, n, generator, truncation)  # type: ignore[arg-type]
         return torch.cat([self(chunk) for chunk in codes.split(SAMPLE_BATCH)])  # type: ignore[operator]
+
+
+class SamplesWithClasses:
+    """A mixin for conditional generators (``num_classes`` set by the model): ``sample``
+    draws the codes, then random classes where no ``labels`` are given, from ``generator``."""
+
+    num_classes: int
+
+    @torch.no_grad()
+    def sample(
+        self,
+        n: int,
+        labels: torch.Tensor | None = None,
+        generator: torch.Generator | None = None,
+        truncation: float | None = None,
+    ) -> torch.Tensor:
+        codes = draw_codes(self, n, generator, truncation)  # type: ignore[arg-type]
+        if labels is None:
+            labels = torch.randint(self.num_classes, (n,), generator=generator)
+        labels = labels.to(codes.device)
+        pairs = zip(codes.split(SAMPLE_BATCH), labels.split(SAMPLE_BATCH), strict=True)
+        return torch.cat([self(chunk, classes) for chunk, classes in pairs])  # type: ignore[operator]

@@ -241,3 +241,30 @@ def plot_beliefs(
     with atomic_path(path) as tmp:
         fig.savefig(tmp, format="png")
     plt.close(fig)
+
+
+def save_labelled_rows(
+    rows: Sequence[torch.Tensor],
+    labels: Sequence[str],
+    path: str | os.PathLike,
+    title: str = "",
+) -> None:
+    """Rows of images in [−1, 1] (each N×C×H×W), one strip per row with its label at the
+    left: a conditional generator's classes, or the pairs of an interpolation."""
+    columns = max(images.shape[0] for images in rows)
+    fig, axes = plt.subplots(
+        len(rows), 1, figsize=(2 + 0.6 * columns, 0.2 + 0.65 * len(rows)), dpi=110, squeeze=False
+    )
+    for ax, images, label in zip(axes[:, 0], rows, labels, strict=True):
+        strip = image_grid(images, nrow=columns)
+        grey = strip.shape[-1] == 1
+        ax.imshow(strip[..., 0] if grey else strip, cmap="gray" if grey else None, vmin=0, vmax=255)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.set_ylabel(label, rotation=0, ha="right", va="center", fontsize=8)
+    if title:
+        axes[0, 0].set_title(title, fontsize=9)
+    fig.tight_layout()
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png")
+    plt.close(fig)

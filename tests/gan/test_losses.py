@@ -181,3 +181,16 @@ def test_latent_smoothness_of_a_linear_generator_is_the_squared_gain():
     for step in (0.01, 1.0):
         penalty = latent_smoothness_penalty(generator, codes, generator(codes), step)
         assert penalty.item() == pytest.approx(4.0)
+
+
+def test_hinge_losses_follow_their_formulas():
+    from minimaxlab.gan.losses import HingeLoss, hinge_discriminator_loss, hinge_generator_loss
+
+    real, fake = torch.tensor([2.0, 0.5, -1.0]), torch.tensor([-2.0, 0.0, 1.0])
+    # real: max(0, 1 − x) = 0, 0.5, 2; fake: max(0, 1 + x) = 0, 1, 2
+    assert float(hinge_discriminator_loss(real, fake)) == pytest.approx(2.5 / 3 + 3 / 3)
+    assert float(hinge_generator_loss(fake)) == pytest.approx(1 / 3)
+    loss, real_out, _ = HingeLoss().discriminator_loss(lambda x: x, real, fake)
+    assert torch.equal(real_out, real) and float(loss) == pytest.approx(2.5 / 3 + 1)
+    assert float(HingeLoss().generator_loss(lambda x: x, fake)) == pytest.approx(1 / 3)
+    assert float(HingeLoss().belief(real)) == pytest.approx(0.5)

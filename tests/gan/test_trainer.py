@@ -397,7 +397,7 @@ def test_a_conditional_family_trains_checkpoints_and_resumes_exactly(tmp_path):
     assert torch.cat([b.labels for b in family.seen]).unique().tolist() == [0, 1]
     after = straight.generator.parameters()
     assert any(not torch.equal(a, b) for a, b in zip(before, after, strict=True))  # G learned
-    assert straight.fixed_labels.tolist() == [0, 1, 0, 1]  # the grid shows the classes in turn
+    assert straight.fixed_labels.tolist() == [0, 0, 1, 1]  # the grid shows a row per class
     assert (tmp_path / "straight" / "figures" / "samples" / "epoch_002.png").is_file()
     records = list(Run(tmp_path / "straight").metrics())
     assert all(math.isfinite(r["d_loss"]) and math.isfinite(r["g_loss"]) for r in records)

@@ -46,3 +46,36 @@ def test_endpoints_come_from_different_classes_or_the_ones_asked_for():
 
     with pytest.raises(MinimaxlabError, match="collapsed"):
         pick_endpoints(torch.zeros(512, dtype=torch.long), names)
+
+
+def test_class_mix_is_a_convex_mix_of_two_one_hot_vectors():
+    from minimaxlab.latent.interpolate import class_mix
+
+    weights = class_mix(1, 3, 4, 5)
+    assert torch.allclose(weights[0], torch.tensor([0.0, 1, 0, 0]))
+    assert torch.allclose(weights[2], torch.tensor([0.0, 0.5, 0, 0.5]))
+    assert torch.allclose(weights[-1], torch.tensor([0.0, 0, 0, 1]))
+    assert torch.allclose(weights.sum(1), torch.ones(5))
+
+
+def test_the_three_conditional_paths():
+    from minimaxlab.latent.interpolate import conditional_path
+
+    codes = torch.tensor([[1.0, 0.0], [0.0, 1.0]])
+    z, classes = conditional_path("same-class", codes, (0, 2), 3, steps=1)
+    assert torch.allclose(z[1], torch.tensor([0.5, 0.5])) and torch.equal(classes[2], classes[0])
+    z, classes = conditional_path("class-mix", codes, (0, 2), 3, steps=1)
+    assert torch.equal(z[2], codes[0]) and torch.allclose(classes[1], torch.tensor([0.5, 0, 0.5]))
+    z, classes = conditional_path("class-and-z", codes, (0, 2), 3, steps=1, mode="slerp")
+    assert torch.allclose(z[2], codes[1]) and torch.allclose(z[1].norm(), torch.tensor(1.0))
+    assert torch.allclose(classes[2], torch.tensor([0.0, 0, 1]))
+
+
+def test_class_index_names_what_is_wrong():
+    from minimaxlab.latent.interpolate import class_index
+
+    assert class_index("b", ("a", "b")) == 1 and class_index("0", ("a", "b")) == 0
+    with pytest.raises(MinimaxlabError, match="out of range: there are 2 classes"):
+        class_index("2", ("a", "b"))
+    with pytest.raises(MinimaxlabError, match="unknown class 'c'"):
+        class_index("c", ("a", "b"))

@@ -28,6 +28,16 @@ def has_generator(name: str) -> bool:
 GENERATIVE = sorted(name for name in EXPERIMENTS if has_generator(name))
 
 
+def is_conditional(name: str) -> bool:
+    experiment = EXPERIMENTS[name]
+    config = resolve_config(experiment.config_class, name, "smoke", [])
+    with torch.random.fork_rng(devices=[]):
+        return experiment.build_models(config)[GENERATOR].num_classes is not None
+
+
+CONDITIONAL = sorted(name for name in GENERATIVE if is_conditional(name))
+
+
 @pytest.fixture(scope="session")
 def tools_cache(tmp_path_factory):
     return tmp_path_factory.mktemp("tools-cache")

@@ -116,3 +116,61 @@ def test_invert_and_latent_path_use_each_test_images_class(conditional_run):
     assert TinyConditional.calls[0].tolist() == [a] * 8 + [b] * 8  # 8 starts per image
     straight, optimised = TinyConditional.calls[-2:]  # the strips of both paths
     assert straight.tolist() == optimised.tolist() == [a, a, b, b]
+
+
+# ---- cgan-fashion's tiny run: --class, --classes, --truncation and their errors -------------
+
+
+def test_sample_draws_a_labelled_row_per_class_or_one_class(tiny_runs, tmp_path):
+    from PIL import Image
+
+    run_dir = tiny_runs["cgan-fashion"]
+    rows, one = tmp_path / "rows.png", tmp_path / "one.png"
+    assert invoke("sample", run_dir, "--n", 20, "--out", rows).exit_code == 0
+    result = invoke("sample", run_dir, "--n", 6, "--class", "3", "--truncation", 0.5, "--out", one)
+    assert result.exit_code == 0, result.output
+    with Image.open(rows) as image, Image.open(one) as grid:
+        assert image.height > image.width / 3  # ten labelled rows of two
+        assert grid.width > grid.height  # 6 images: a 3×2 grid
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--class", "10"], "class 10 is out of range: there are 10 classes, 0 to 9"),
+        (["--class", "Sneaker"], "unknown class 'Sneaker'; use a name or an index of: 0, 1"),
+        (["--truncation", "0"], "--truncation must be above 0"),
+    ],
+)
+def test_sample_errors_are_one_line(tiny_runs, tmp_path, args, message):
+    result = invoke("sample", tiny_runs["cgan-fashion"], "--out", tmp_path / "x.png", *args)
+    assert result.exit_code == 2 and message in result.output
+    assert len(result.output.strip().splitlines()) == 1 and not (tmp_path / "x.png").exists()
+
+
+def test_an_unconditional_run_asked_for_a_class_is_a_one_line_error(tiny_runs, tmp_path):
+    result = invoke("sample", tiny_runs["dcgan-fashion"], "--out", tmp_path / "x.png", "--class", 1)
+    assert result.exit_code == 2 and "needs a class-conditional generator" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_interpolate_classes_renders_the_three_kinds_a_row_per_pair(
+    copy_of, shared_cache, monkeypatch
+):
+    monkeypatch.setattr(
+        interpolate, "load_or_train_classifier", lambda *a, **k: BrightnessClassifier
+    )
+    run_dir = copy_of("cgan-fashion")
+    args = ["--classes", "1,7", "2,9", "--steps", 3, "--mode", "slerp", "--no-progress"]
+    result = invoke("interpolate", run_dir, *args, "--truncation", 1.5)
+    assert result.exit_code == 0, result.output
+    folder = run_dir / "figures" / "interpolation"
+    names = {"same-class-slerp.png", "class-mix.png", "class-and-z-slerp.png"}
+    assert names <= {p.name for p in folder.iterdir()}
+    summary = yaml.safe_load((run_dir / "summary.json").read_text())["interpolation"]
+    mix = summary["class-mix: 1 → 2"]
+    assert (mix["from"], mix["to"]) == ("1", "2") and len(mix["classified_along_the_path"]) == 5
+    assert "class-and-z-slerp: 7 → 9" in summary
+    assert "class-mix: 1" in (run_dir / "report.html").read_text()  # the table of paths
+    bad = invoke("interpolate", run_dir, "--classes", "1,2", "3", "--no-progress")
+    assert bad.exit_code == 2 and "2 start classes but 1 end classes" in bad.output

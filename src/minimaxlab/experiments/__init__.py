@@ -6,6 +6,7 @@ from __future__ import annotations
 from minimaxlab.errors import MinimaxlabError
 from minimaxlab.experiments import (
     bandit,
+    cgan_fashion,
     dcgan_fashion,
     dying_relu,
     dynamics,
@@ -28,6 +29,7 @@ EXPERIMENTS: dict[str, Experiment] = {
         gan_mnist.EXPERIMENT,
         wgan_gp.EXPERIMENT,
         latent_smoothness.EXPERIMENT,
+        cgan_fashion.EXPERIMENT,
         gan_2d.EXPERIMENT,
         nce_sampler.EXPERIMENT,
         mode_bench.EXPERIMENT,

@@ -67,7 +67,12 @@ def train_image_gan(
     if context.resume:
         trainer.load_state_dict(context.run.load_checkpoint(context.device))
     summary = trainer.train(stop=context.stop)
-    summary["data"] = {"name": data.name, "images": len(data), "checksum": data.checksum}
+    summary["data"] = {
+        "name": data.name,
+        "images": len(data),
+        "checksum": data.checksum,
+        "class_names": list(data.class_names),
+    }
     summary["parameters"] = {
         name: sum(p.numel() for p in model.parameters() if p.requires_grad)
         for name, model in models.items()

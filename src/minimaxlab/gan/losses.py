@@ -118,6 +118,34 @@ class WassersteinGPLoss:
         return outputs.mean()  # a critic's score has no probability reading
 
 
+def hinge_discriminator_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
+    """E[max(0, 1 − D(x))] + E[max(0, 1 + D(G(z)))]: the hinge loss of Lim & Ye 2017
+    ("Geometric GAN"), as SN-GAN (Miyato et al. 2018) and BigGAN (Brock et al. 2019) train D;
+    a logit already past the margin on its side gives no gradient."""
+    return F.relu(1 - real_logits).mean() + F.relu(1 + fake_logits).mean()
+
+
+def hinge_generator_loss(fake_logits: torch.Tensor) -> torch.Tensor:
+    """−E[D(G(z))]: G's side of the hinge loss (the same papers)."""
+    return -fake_logits.mean()
+
+
+class HingeLoss:
+    """The hinge loss on D's logits (see :func:`hinge_discriminator_loss`)."""
+
+    def discriminator_loss(
+        self, discriminator: Critic, real: torch.Tensor, fake: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        real_logits, fake_logits = discriminator(real), discriminator(fake)
+        return hinge_discriminator_loss(real_logits, fake_logits), real_logits, fake_logits
+
+    def generator_loss(self, discriminator: Critic, fake: torch.Tensor) -> torch.Tensor:
+        return hinge_generator_loss(discriminator(fake))
+
+    def belief(self, outputs: torch.Tensor) -> torch.Tensor:
+        return outputs.mean()  # a margin score: above 1 is "surely real", below −1 "surely fake"
+
+
 LOSS_NAMES = ("non-saturating", "saturating", "wgan-gp")
 
 

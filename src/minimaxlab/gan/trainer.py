@@ -203,13 +203,15 @@ class GanTrainer:
         return model.to(self.device, memory_format=memory_format)
 
     def _fixed_grid_inputs(self) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """The grid's codes, and for a conditional generator its classes in turn. The codes
-        have their own stream, drawn on the CPU so that the grid is the same on every device."""
+        """The grid's codes, and for a conditional generator its classes, one per row in turn.
+        The codes have their own stream, drawn on the CPU so that the grid is the same on every
+        device."""
         grid_generator = torch.Generator().manual_seed(derived_seed(self.seed, 1))
-        n = self.samples.grid_size**2
-        codes = torch.randn(n, self.latent_dim, generator=grid_generator).to(self.device)
+        size = self.samples.grid_size
+        codes = torch.randn(size**2, self.latent_dim, generator=grid_generator).to(self.device)
         classes = getattr(self.generator, "num_classes", None)
-        labels = None if classes is None else torch.arange(n, device=self.device) % classes
+        rows = torch.arange(size**2, device=self.device) // size
+        labels = None if classes is None else rows % classes
         return codes, labels
 
     def _build_step_models(self, compiled: bool) -> None:

@@ -1,7 +1,9 @@
-"""Interpolation between two codes whose images a classifier puts in different classes."""
+"""Interpolation between two codes whose images a classifier puts in different classes, and the
+three interpolations of a conditional generator (codes, classes, both)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Literal
 
 import torch
@@ -63,7 +65,7 @@ def pick_endpoints(
             )
         return 0, int(others[0])
     found = []
-    for index in (_class_index(c, class_names) for c in classes):
+    for index in (class_index(c, class_names) for c in classes):
         hits = (predicted == index).nonzero().flatten()
         if hits.numel() == 0:
             raise MinimaxlabError(
@@ -74,11 +76,50 @@ def pick_endpoints(
     return found[0], found[1]
 
 
-def _class_index(name: str, class_names: tuple[str, ...]) -> int:
+def class_index(name: str, class_names: Sequence[str]) -> int:
+    """The index of a class given by its name or its index (as text)."""
     if name in class_names:
-        return class_names.index(name)
-    if name.isdigit() and int(name) < len(class_names):
-        return int(name)
-    raise MinimaxlabError(
-        f"unknown class {name!r}; use a name or an index of: {', '.join(class_names)}"
-    )
+        return list(class_names).index(name)
+    if name.lstrip("-").isdigit():
+        if 0 <= int(name) < len(class_names):
+            return int(name)
+        raise MinimaxlabError(
+            f"class {name} is out of range: there are {len(class_names)} classes, "
+            f"0 to {len(class_names) - 1}"
+        )
+    shown = ", ".join(class_names) if len(class_names) <= 20 else "the indices"
+    raise MinimaxlabError(f"unknown class {name!r}; use a name or an index of: {shown}")
+
+
+# The three interpolations of a conditional generator (BigGAN, Brock et al. 2019, figure 8):
+# the class fixed while z moves; z fixed while the class moves; both at once.
+ConditionalKind = Literal["same-class", "class-mix", "class-and-z"]
+CONDITIONAL_KINDS: tuple[ConditionalKind, ...] = ("same-class", "class-mix", "class-and-z")
+
+
+def class_mix(a: int, b: int, num_classes: int, points: int) -> torch.Tensor:
+    """``points`` class-weight rows (1 − t)·e_a + t·e_b, t from 0 to 1: a convex mix of two
+    one-hot class vectors, which a generator turns into the same mix of class embeddings."""
+    t = torch.linspace(0, 1, points)[:, None]
+    eye = torch.eye(num_classes)
+    return (1 - t) * eye[a] + t * eye[b]
+
+
+def conditional_path(
+    kind: ConditionalKind,
+    codes: torch.Tensor,
+    classes: tuple[int, int],
+    num_classes: int,
+    steps: int = 7,
+    mode: Mode = "linear",
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """The codes and class weights ((steps + 2) rows each) of one interpolation from
+    (``codes[0]``, class a) towards (``codes[1]``, class b)."""
+    points = steps + 2
+    moving = interpolation_path(codes[0], codes[1], steps, mode)
+    weights = class_mix(*classes, num_classes, points).to(codes.device)
+    if kind == "same-class":
+        return moving, weights[:1].expand(points, -1)
+    if kind == "class-mix":
+        return codes[:1].expand(points, -1), weights
+    return moving, weights

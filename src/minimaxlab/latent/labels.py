@@ -42,3 +42,17 @@ def nearest_end(ends: torch.Tensor | None, points: int) -> torch.Tensor | None:
         return None
     t = torch.linspace(0, 1, points, device=ends.device)
     return ends[(t > 0.5).long()]
+
+
+@torch.no_grad()
+def class_rows(
+    model: GenerativeModel,
+    columns: int,
+    generator: torch.Generator | None = None,
+    truncation: float | None = None,
+) -> list[torch.Tensor]:
+    """``columns`` samples of every class of a conditional ``model``, one tensor per class."""
+    labels = torch.arange(model.num_classes).repeat_interleave(columns)  # type: ignore[arg-type]
+    options = {} if truncation is None else {"truncation": truncation}
+    images = model.sample(labels.numel(), labels=labels, generator=generator, **options)
+    return list(images.split(columns))

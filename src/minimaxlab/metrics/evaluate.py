@@ -1,6 +1,7 @@
 """Evaluating a generator: its samples and real images through the data set's feature
 classifier, then every metric of metrics.images, for the samples and for the real test split
-(the floor a perfect generator would reach)."""
+(the floor a perfect generator would reach); for a conditional generator also the metrics of
+metrics.conditional."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import torch
 
 from minimaxlab.data.images import ImageSet
 from minimaxlab.generative import GenerativeModel
+from minimaxlab.metrics.conditional import evaluate_conditional
 from minimaxlab.metrics.features import ClassifierSpec, embed, load_or_train_classifier
 from minimaxlab.metrics.images import compare_features
 from minimaxlab.plots import plot_bars
@@ -45,13 +47,18 @@ def evaluate_generator(
         generator = torch.Generator().manual_seed(seed)  # the same subsets for both
         return compare_features(real_features, features, predictions, classes, generator=generator)
 
-    return {
+    evaluation = {
         "n": n,
         "dataset": train.name,
         "classifier": {"test_accuracy": classifier.test_accuracy, "key": classifier.key[:16]},
         "generated": against_real(fake_features, fake_predictions),
         "floor": against_real(test_features, test_predictions),
     }
+    if getattr(model, "num_classes", None) is not None:
+        evaluation["conditional"] = evaluate_conditional(
+            model, classifier.model, train, test, n, seed
+        )
+    return evaluation
 
 
 def plot_class_histograms(

@@ -92,15 +92,26 @@ def metric_text(numbers: dict[str, Any] | None, key: str) -> str:
     return f"{numbers[key]:.4g}"
 
 
+# A conditional generator's metrics (metrics/conditional.py), under "conditional".
+CONDITIONAL_METRICS = (
+    ("per_class_accuracy", "per-class accuracy ↑"),
+    ("intra_class_frechet_distance", "intra-class Fréchet distance ↓"),
+)
+
+
 def metric_rows(evaluation: dict[str, Any]) -> list[tuple[str, str, str]]:
     """(label, generated, floor) for each metric of an evaluation, formatted for reading."""
+    sections = [(evaluation, METRICS)]
+    if evaluation.get("conditional"):
+        sections.append((evaluation["conditional"], CONDITIONAL_METRICS))
     return [
         (
             label,
-            metric_text(evaluation.get("generated"), key),
-            metric_text(evaluation.get("floor"), key),
+            metric_text(section.get("generated"), key),
+            metric_text(section.get("floor"), key),
         )
-        for key, label in METRICS
+        for section, metrics in sections
+        for key, label in metrics
     ]
 
 

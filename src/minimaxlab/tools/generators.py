@@ -54,3 +54,9 @@ def run_images(
         )
         for split in splits
     ]
+
+
+def run_class_names(run: Run) -> list[str]:
+    """The class names of the data set a run trained on: its summary's, else its data's."""
+    names = run.read_summary().get("data", {}).get("class_names")
+    return list(names) if names else list(run_images(run, ("test",))[0].class_names)

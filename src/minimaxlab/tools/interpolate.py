@@ -1,5 +1,7 @@
 """``minimaxlab interpolate``: the path between two codes of a run's generator whose images the
-data set's feature classifier puts in different classes, written into the run folder."""
+data set's feature classifier puts in different classes, written into the run folder; for a
+conditional generator asked for classes (a run's, or the published BigGAN's), its three
+interpolations (tools/conditional.py)."""
 
 from __future__ import annotations
 
@@ -13,11 +15,20 @@ import torch
 from torch import nn
 
 from minimaxlab.generative import draw_codes
-from minimaxlab.latent.interpolate import Mode, check_mode, interpolation_path, pick_endpoints
+from minimaxlab.latent.conditional import interpolation_strips, save_strips
+from minimaxlab.latent.interpolate import (
+    Mode,
+    check_mode,
+    class_index,
+    interpolation_path,
+    pick_endpoints,
+)
 from minimaxlab.latent.labels import conditioned, nearest_end
 from minimaxlab.metrics.features import load_or_train_classifier
 from minimaxlab.plots import save_image_grid
 from minimaxlab.runs import Run, writes_into_run
+from minimaxlab.tools.biggan import imagenet_class, load_biggan
+from minimaxlab.tools.conditional import class_pairs
 from minimaxlab.tools.generators import load_generator, run_images
 from minimaxlab.tools.report import write_run_report
 
@@ -66,9 +77,12 @@ def interpolate_run(
     seed: int = 0,
     device: torch.device | str = "cpu",
     progress: bool = True,
+    truncation: float | None = None,
 ) -> dict[str, Any]:
     """Render the path between two codes of different classes into the run folder
-    (``figures/interpolation/<mode>.png``, codes in ``interpolation-<mode>.pt``)."""
+    (``figures/interpolation/<mode>.png``, codes in ``interpolation-<mode>.pt``). A
+    conditional generator asked for ``classes`` renders its three interpolations instead
+    (:func:`interpolate_classes`)."""
     check_mode(mode)  # before any work: a classifier may need training
     run = Run.open(run_dir)
     run.check_files()  # a damaged file stops it before any work or any write
@@ -79,6 +93,9 @@ def interpolate_run(
     def classify(images: torch.Tensor) -> torch.Tensor:
         return classifier(images).argmax(1)
 
+    if model.num_classes is not None and classes is not None:
+        strips = Strips(model, classes, train.class_names, steps, mode, truncation, seed)
+        return interpolate_classes(run, strips, classify)
     ends = choose_ends(model, classify, train.class_names, classes, seed)
     codes = interpolation_path(ends.codes[0], ends.codes[1], steps, mode)
     with torch.no_grad():
@@ -99,8 +116,82 @@ def interpolate_run(
     return result
 
 
-def interpolation_text(result: dict[str, Any], run_dir: str | os.PathLike) -> str:
-    """The two ends' classes and the class of every image along the path; then the figure."""
+@dataclass
+class Strips:
+    """What a conditional interpolation draws: its model, the pairs of ``classes`` (names
+    or indices, see tools.conditional.class_pairs) and the path's settings."""
+
+    model: nn.Module
+    classes: tuple[str, str]
+    class_names: tuple[str, ...]
+    steps: int = 7
+    mode: Mode = "linear"
+    truncation: float | None = None
+    seed: int = 0
+
+    def pairs(self) -> list[tuple[int, int]]:
+        return class_pairs(self.classes, lambda c: class_index(c, self.class_names))
+
+    def draw(self) -> dict[str, list[torch.Tensor]]:
+        pairs = self.pairs()
+        args = (self.steps, self.mode, self.truncation, self.seed)
+        return interpolation_strips(self.model, pairs, *args)
+
+
+def interpolate_classes(run: Run, strips: Strips, classify: Classify) -> dict[str, Any]:
+    """A conditional run's three interpolations, a row per pair, into
+    ``figures/interpolation/``; each strip's images as the classifier sees them go into the
+    summary (a class mix whose middle is neither class shows there)."""
+    names, pairs = strips.class_names, strips.pairs()
+    drawn = strips.draw()
+    named = [(names[a], names[b]) for a, b in pairs]
+    figures = save_strips(drawn, named, run.path / "figures" / "interpolation")
+    paths = {}
+    for figure, rows in drawn.items():
+        for (a, b), images in zip(pairs, rows, strict=True):
+            seen = [names[i] for i in classify(images).tolist()]
+            paths[f"{figure}: {names[a]} → {names[b]}"] = {
+                "mode": figure,
+                "from": names[a],
+                "to": names[b],
+                "classified_along_the_path": seen,
+            }
+    by_mode = run.read_summary().get("interpolation", {})
+    run.add_to_summary(interpolation={**by_mode, **paths})
+    write_run_report(run)
+    return {"paths": paths, "figures": [str(path) for path in figures]}
+
+
+def interpolate_biggan(
+    source: str | os.PathLike,
+    out: str | os.PathLike,
+    classes: tuple[str, str],
+    steps: int = 7,
+    mode: Mode = "linear",
+    truncation: float | None = None,
+    seed: int = 0,
+    device: torch.device | str = "cpu",
+) -> dict[str, Any]:
+    """The three interpolations of the published BigGAN (tools/biggan.py) into the folder
+    ``out``, a row per pair of ImageNet ``classes`` (indices or names)."""
+    check_mode(mode)
+    model = load_biggan(source, truncation, device)
+    pairs = class_pairs(classes, lambda c: imagenet_class(c, model.num_classes))
+    with torch.no_grad():
+        drawn = interpolation_strips(model, pairs, steps, mode, truncation, seed)
+    figures = save_strips(drawn, [(str(a), str(b)) for a, b in pairs], out)
+    return {"paths": {}, "figures": [str(path) for path in figures]}
+
+
+def interpolation_text(result: dict[str, Any], run_dir: str | os.PathLike | None) -> str:
+    """The two ends' classes and the class of every image along the path; then the figure
+    (or, for the three interpolations of a conditional generator, each strip; its figures)."""
+    if "figures" in result:
+        lines = [
+            f"{key}: {', '.join(r['classified_along_the_path'])}"
+            for key, r in result["paths"].items()
+        ]
+        return "\n".join(lines + result["figures"])
     figure = Path(run_dir) / "figures" / "interpolation" / f"{result['mode']}.png"
     along = ", ".join(result["classified_along_the_path"])
     return f"{result['from']} → {result['to']}: {along}\n{figure}"

@@ -1,0 +1,75 @@
+"""The moving average of G's weights: the exact update, its start, and which model answers."""
+
+import pytest
+import torch
+
+from minimaxlab.models.cgan import ConditionalGenerator
+from minimaxlab.models.ema import AveragedGenerator
+
+
+def averaged(decay=0.9, start=0):
+    torch.manual_seed(0)
+    trained = ConditionalGenerator(latent_dim=4, num_classes=2, embedding_dim=2, channels=2)
+    return AveragedGenerator(trained, decay, start)
+
+
+def nudge(model):
+    with torch.no_grad():
+        for p in model.trained.parameters():
+            p.add_(torch.randn_like(p))
+
+
+def test_weights_follow_the_moving_average_exactly():
+    model = averaged(decay=0.9)
+    nudge(model)
+    before = [p.clone() for p in model.average.parameters()]
+    trained = [p.clone() for p in model.trained.parameters()]
+    model.update()
+    for w, old, w_g in zip(model.average.parameters(), before, trained, strict=True):
+        assert torch.equal(w, old * 0.9 + w_g * (1 - 0.9))
+    assert int(model.updates) == 1
+
+
+def test_before_start_the_average_copies_and_buffers_are_always_copied():
+    model = averaged(decay=0.9, start=2)
+    model.train()
+    model(torch.randn(4, 4), torch.tensor([0, 1, 0, 1]))  # moves batch-norm and SN buffers
+    nudge(model)
+    model.update()
+    for w, w_g in zip(model.average.parameters(), model.trained.parameters(), strict=True):
+        assert torch.equal(w, w_g)
+    for b, b_g in zip(model.average.buffers(), model.trained.buffers(), strict=True):
+        assert torch.equal(b, b_g)
+    model.update()
+    nudge(model)
+    model.update()  # the third update is past the start: an average, no longer a copy
+    assert not torch.equal(next(model.average.parameters()), next(model.trained.parameters()))
+
+
+def test_training_mode_calls_the_trained_model_and_eval_mode_the_average():
+    model = averaged()
+    nudge(model)
+    codes, labels = torch.randn(2, 4), torch.tensor([0, 1])
+    model.eval()
+    with torch.no_grad():
+        assert torch.equal(model(codes, labels), model.average(codes, labels))
+        model.train()
+        assert model.average.training is False  # stays in eval mode
+        trained = model(codes, labels)
+        model.trained.eval()
+        assert not torch.equal(model.trained(codes, labels), model.average(codes, labels))
+    assert trained.requires_grad is False
+    assert all(not p.requires_grad for p in model.average.parameters())
+    draws = torch.Generator().manual_seed(0)
+    sample = model.sample(2, labels=labels, generator=draws)
+    assert torch.equal(sample, model.average.sample(2, labels, torch.Generator().manual_seed(0)))
+
+
+def test_the_state_dict_holds_both_and_a_decay_out_of_range_is_refused():
+    keys = averaged().state_dict().keys()
+    assert any(k.startswith("trained.") for k in keys) and any(
+        k.startswith("average.") for k in keys
+    )
+    assert "updates" in keys
+    with pytest.raises(ValueError, match="decay"):
+        averaged(decay=1.0)
