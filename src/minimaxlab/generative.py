@@ -11,11 +11,17 @@ new generative experiment gets every command without a line of per-experiment co
 
 from __future__ import annotations
 
+import re
 from typing import Protocol, runtime_checkable
 
 import torch
 
 GENERATOR = "generator"  # the key of the generator in build_models and in checkpoint["models"]
+# A run that trains several generators of one architecture (a sweep's settings) keeps each in
+# models/NAME.pt, a checkpoint with models.generator as well; summary.json lists their names
+# under GENERATORS, and the commands' --generator NAME picks one (checkpoint.pt's by default).
+GENERATORS = "generators"
+MODEL_NAME = re.compile(r"[A-Za-z0-9]+([._=+-][A-Za-z0-9]+)*")  # a plain file name, no ".."
 SAMPLE_BATCH = 500  # codes per forward pass when sampling: bounds the memory a large n takes
 
 
@@ -67,3 +73,15 @@ class SamplesFromNoise:
         # All codes first, then the forward passes: the batch size does not change the codes.
         codes = draw_codes(self, n, generator)  # type: ignore[arg-type]
         return torch.cat([self(chunk) for chunk in codes.split(SAMPLE_BATCH)])  # type: ignore[operator]
+
+
+def model_file(name: str) -> str:
+    """Where a run keeps its model called ``name``: ``models/NAME.pt`` in the run folder."""
+    if not is_model_name(name):
+        raise ValueError(f"{name!r} is not a model name (letters, digits, . _ = + -)")
+    return f"models/{name}.pt"
+
+
+def is_model_name(name: object) -> bool:
+    """Whether ``name`` can name a model file: letters and digits joined by single . _ = + -."""
+    return isinstance(name, str) and MODEL_NAME.fullmatch(name) is not None

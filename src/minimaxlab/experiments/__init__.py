@@ -6,6 +6,7 @@ from __future__ import annotations
 from minimaxlab.errors import MinimaxlabError
 from minimaxlab.experiments import (
     bandit,
+    beta_vae,
     dcgan_fashion,
     dying_relu,
     dynamics,
@@ -27,6 +28,7 @@ EXPERIMENTS: dict[str, Experiment] = {
         gan_mnist.EXPERIMENT,
         wgan_gp.EXPERIMENT,
         latent_smoothness.EXPERIMENT,
+        beta_vae.EXPERIMENT,
         gan_2d.EXPERIMENT,
         nce_sampler.EXPERIMENT,
         dynamics.EXPERIMENT,
