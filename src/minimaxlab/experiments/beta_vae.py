@@ -12,6 +12,7 @@ follow the aggregate echo posterior, not the N(0, I) the commands draw from.
 
 from __future__ import annotations
 
+import itertools
 import math
 from typing import Any
 
@@ -68,7 +69,9 @@ class VaeTrainConfig(StrictModel):
 
 class BetaVaeConfig(ExperimentConfig):
     experiment: str = "beta-vae"
-    data: ImageDataConfig = ImageDataConfig(name="mnist", fallbacks=["fashion-mnist"], image_size=28)
+    data: ImageDataConfig = ImageDataConfig(
+        name="mnist", fallbacks=["fashion-mnist"], image_size=28
+    )
     betas: list[PositiveFloat] = Field(default=[0.1, 0.3, 1.0, 3.0, 10.0, 30.0], min_length=2)
     encoders: list[Encoder] = Field(default=list(ENCODERS), min_length=1)
     model: VaeModelConfig = VaeModelConfig()
@@ -177,16 +180,30 @@ def _train_setting(
     steps = Steps(t.epochs, t.batch_size, t.lr, t.log_every)
     try:
         loop = train_vae(
-            context.run, models, train, objective, steps, seed=derived_seed(config.seed, 1),
-            key=key, checkpoint=model_file(key), stop=context.stop, progress=context.progress,
+            context.run,
+            models,
+            train,
+            objective,
+            steps,
+            seed=derived_seed(config.seed, 1),
+            key=key,
+            checkpoint=model_file(key),
+            stop=context.stop,
+            progress=context.progress,
         )
     except TrainingDiverged as err:
         return {"encoder": encoder, "beta": beta, "status": "diverged", "message": str(err)}
     for model in models.values():
         model.eval()
     measured = _measure(models, objective, test, config.seed)
-    return {"encoder": encoder, "beta": beta, "status": "finished", "steps": loop.step,
-            "train_time_s": loop.seconds, **measured}
+    return {
+        "encoder": encoder,
+        "beta": beta,
+        "status": "finished",
+        "steps": loop.step,
+        "train_time_s": loop.seconds,
+        **measured,
+    }
 
 
 def _measure(
@@ -262,7 +279,9 @@ def _write_figures(
         save_image_grid(torch.cat(rows), run.figure_path(f"reconstructions/{encoder}.png"), n)
         name = "prior_samples" if encoder == "gaussian" else "aggregate_posterior_samples"
         save_image_grid(torch.cat(samples), run.figure_path(f"{name}/{encoder}.png"), SHOWN)
-        series[encoder] = [(results[k]["beta"], results[k]["rate"], results[k]["distortion"]) for k in keys]
+        series[encoder] = [
+            (results[k]["beta"], results[k]["rate"], results[k]["distortion"]) for k in keys
+        ]
     if series:
         plot_rate_distortion(series, run.figure_path("rate_distortion.png"))
 
@@ -316,11 +335,13 @@ def _trade_off(results: dict[str, Any], config: BetaVaeConfig) -> dict[str, Any]
     at every step, and whether the largest β has fewer active units than the smallest."""
     trade_off = {}
     for encoder in config.encoders:
-        done = [r for r in results.values() if r["encoder"] == encoder and r["status"] == "finished"]
+        done = [
+            r for r in results.values() if r["encoder"] == encoder and r["status"] == "finished"
+        ]
         done.sort(key=lambda r: r["beta"])
         if len(done) < 2:
             continue
-        pairs = list(zip(done, done[1:], strict=False))
+        pairs = list(itertools.pairwise(done))
         trade_off[encoder] = {
             "rate_falls": all(b["rate"] < a["rate"] for a, b in pairs),
             "distortion_rises": all(b["distortion"] > a["distortion"] for a, b in pairs),

@@ -28,10 +28,12 @@ def write_samples(
     n: int = 64,
     seed: int = 0,
     device: torch.device | str = "cpu",
+    generator: str | None = None,
 ) -> Path:
-    """Draw ``n`` images from a run's generator into the PNG grid ``out``."""
+    """Draw ``n`` images from a run's generator (or its generator named ``generator``) into
+    the PNG grid ``out``."""
     out = Path(out)
     if out.suffix.lower() != ".png":
         raise MinimaxlabError(f"--out must name a .png file (got {out})")
-    save_image_grid(sample_images(load_generator(run_dir, device), n, seed), out)
+    save_image_grid(sample_images(load_generator(run_dir, device, generator), n, seed), out)
     return out

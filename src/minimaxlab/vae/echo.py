@@ -34,7 +34,9 @@ def echo_clip(depth: int, bound: float) -> float:
     low, high = 0.0, 1.0
     for _ in range(BISECTIONS):
         middle = (low + high) / 2
-        low, high = (middle, high) if truncation_remainder(middle, depth) <= bound else (low, middle)
+        low, high = (
+            (middle, high) if truncation_remainder(middle, depth) <= bound else (low, middle)
+        )
     return low
 
 
@@ -92,4 +94,3 @@ def echo_mean(loc: torch.Tensor, log_scale: torch.Tensor) -> torch.Tensor:
 def echo_rate(log_scale: torch.Tensor) -> torch.Tensor:
     """I(x; z) = −log|det S(x)| = −Σ_k log S_k(x), one per point (nats)."""
     return -log_scale.sum(dim=1)
-

@@ -30,13 +30,20 @@ def plot_rate_distortion(
     for total in np.linspace(totals.min(), totals.max(), ELBO_LINES):
         ax.plot([r0, r1], [total - r0, total - r1], color="grey", lw=0.6, ls=":", zorder=0)
         ax.annotate(
-            f"ELBO {-total:.4g}", (r1, total - r1), fontsize=6, color="grey", ha="right", va="bottom"
+            f"ELBO {-total:.4g}",
+            (r1, total - r1),
+            fontsize=6,
+            color="grey",
+            ha="right",
+            va="bottom",
         )
     for i, (encoder, values) in enumerate(series.items()):
-        betas, rates, distortions = zip(*values, strict=True)
+        _, rates, distortions = zip(*values, strict=True)
         ax.plot(rates, distortions, "o-", color=f"C{i}", label=encoder, lw=1, ms=5)
         for beta, r, d in values:
-            ax.annotate(f"β={beta:g}", (r, d), textcoords="offset points", xytext=(4, 4), fontsize=7)
+            ax.annotate(
+                f"β={beta:g}", (r, d), textcoords="offset points", xytext=(4, 4), fontsize=7
+            )
     ax.set_xlim(r0, r1)
     ax.set_ylim(d0, d1)
     ax.set_xlabel("rate R (nats per image)")

@@ -105,8 +105,15 @@ def train_vae(
     step = vae_step(models, optimizer, data, batches, objective, generator, key)
     state = TrainingState(models, {"adam": optimizer}, generators={"noise": generator})
     loop = TrainingLoop(
-        run, state, step, schedule, key=key, checkpoint=checkpoint, stop=stop,
-        progress=progress, description=key,
+        run,
+        state,
+        step,
+        schedule,
+        key=key,
+        checkpoint=checkpoint,
+        stop=stop,
+        progress=progress,
+        description=key,
     )
     loop.restore()
     loop.train()
