@@ -66,7 +66,9 @@ def test_the_echo_rate_is_the_exact_information_of_a_linear_gaussian_encoder():
     cov_z = a @ cov_x @ a.T + torch.diag(s) @ cov_noise @ torch.diag(s)
     assert torch.allclose(cov_z, cov_noise)  # z is distributed as its own noise
     # I(x; z) = h(z) − h(z|x) for Gaussians: ½ log det Cov z − ½ log det Cov(S ε)
-    exact = 0.5 * torch.logdet(cov_z) - 0.5 * torch.logdet(torch.diag(s) @ cov_noise @ torch.diag(s))
+    exact = 0.5 * torch.logdet(cov_z) - 0.5 * torch.logdet(
+        torch.diag(s) @ cov_noise @ torch.diag(s)
+    )
     log_scale = s.log().expand(3, 2)
     assert torch.allclose(echo_rate(log_scale), torch.full((3,), float(exact), dtype=torch.float64))
 

@@ -21,8 +21,10 @@ def test_the_gaussian_kl_in_closed_form_agrees_with_a_monte_carlo_estimate():
 
 
 def test_the_gaussian_density_is_normalised_and_matches_torch():
-    z, mean, log_scale = torch.tensor([[0.3, -1.2]]), torch.tensor([[0.1, 0.0]]), torch.tensor(
-        [[-0.2, 0.5]]
+    z, mean, log_scale = (
+        torch.tensor([[0.3, -1.2]]),
+        torch.tensor([[0.1, 0.0]]),
+        torch.tensor([[-0.2, 0.5]]),
     )
     expected = torch.distributions.Normal(mean, log_scale.exp()).log_prob(z).sum(-1)
     assert torch.allclose(gaussian_log_density(z, mean, log_scale), expected)

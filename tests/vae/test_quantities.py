@@ -56,7 +56,9 @@ def test_i_of_the_aggregate_over_n_points_is_at_most_log_n():
 
 
 def test_active_units_count_coordinates_whose_mean_varies_over_x():
-    codes = torch.stack([torch.linspace(-1, 1, 50), torch.full((50,), 3.0), 0.05 * torch.randn(50)], 1)
+    codes = torch.stack(
+        [torch.linspace(-1, 1, 50), torch.full((50,), 3.0), 0.05 * torch.randn(50)], 1
+    )
     assert active_units(codes) == 1
 
 
