@@ -71,7 +71,8 @@ def test_rate_distortion_of_a_tiny_vae_states_the_plane_and_its_bounds():
         assert expected_codes(q).shape == (30, 4)
         numbers = rate_distortion(q, decoder, images, "bernoulli", 0.1, torch.Generator(), 8)
         assert math.isclose(numbers["elbo"], -(numbers["distortion"] + numbers["rate"]))
-        assert numbers["information"] <= numbers["rate"] + 1e-6
+        if kind == "gaussian":  # x uniform on 30 images
+            assert 0 <= numbers["information"] <= math.log(30) + 1e-9
         assert numbers["distortion"] > 0 and 0 <= numbers["active_units"] <= 4
     assert numbers["information"] == numbers["rate"]  # echo: exact
     assert numbers["rate"] >= -4 * math.log(0.7)  # S ≤ clip: at least that rate

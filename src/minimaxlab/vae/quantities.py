@@ -22,22 +22,31 @@ from minimaxlab.vae.likelihood import Likelihood, distortion
 from minimaxlab.vae.posterior import Posterior, gaussian_log_density, posterior
 
 ACTIVE_VARIANCE = 0.01  # var_x E[z|x] above this: an active unit (Burda et al. 2016)
-CHUNK = 64  # codes per pass of the aggregate-posterior estimator (a CHUNK × N × k tensor)
+CHUNK = 1024  # codes per pass of the aggregate-posterior estimator (a CHUNK × N matrix)
 
 
 def aggregate_information(
     mean: torch.Tensor, log_scale: torch.Tensor, generator: torch.Generator | None = None
 ) -> float:
     """I(x; z) for Gaussian posteriors N(μₙ, σₙ²) of N points, x uniform on them: the mean over
-    i of log q(zᵢ|xᵢ) − log (1/N) Σₙ q(zᵢ|xₙ), one zᵢ ~ q(z|xᵢ) each (Monte Carlo in z only)."""
+    i of log q(zᵢ|xᵢ) − log (1/N) Σₙ q(zᵢ|xₙ), one zᵢ ~ q(z|xᵢ) each (Monte Carlo in z only).
+
+    The N × N log-densities come from the square expanded, Σ_k (z − μ)²/σ² = z²·σ⁻² − 2z·μσ⁻²
+    + μ²·σ⁻², i.e. two matrix products, in float64 (the terms cancel when σ is small)."""
+    mean, log_scale = mean.double(), log_scale.double()
     n = len(mean)
-    codes = mean + log_scale.exp() * torch.randn(mean.shape, generator=generator).to(mean.device)
+    noise = torch.randn(mean.shape, generator=generator, dtype=torch.float64).to(mean.device)
+    codes = mean + log_scale.exp() * noise
+    precision = torch.exp(-2 * log_scale)  # N × k
+    constant = (mean.square() * precision).sum(1) + 2 * log_scale.sum(1)  # per component n
+    own = gaussian_log_density(codes, mean, log_scale)
     total = 0.0
     for start in range(0, n, CHUNK):
         z = codes[start : start + CHUNK]
-        own = gaussian_log_density(z, mean[start : start + CHUNK], log_scale[start : start + CHUNK])
-        mixture = gaussian_log_density(z[:, None], mean[None], log_scale[None])  # chunk × N
-        total += float((own - (torch.logsumexp(mixture, dim=1) - math.log(n))).sum())
+        squares = z.square() @ precision.T - 2 * z @ (mean * precision).T + constant
+        mixture = -0.5 * squares - 0.5 * mean.shape[1] * math.log(2 * math.pi)  # chunk × N
+        log_q = torch.logsumexp(mixture, dim=1) - math.log(n)
+        total += float((own[start : start + CHUNK] - log_q).sum())
     return total / n
 
 
