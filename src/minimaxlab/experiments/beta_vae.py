@@ -126,6 +126,7 @@ def run(config: BetaVaeConfig, context: RunContext) -> dict[str, Any]:
         "data": _data_numbers(train, test),
         "echo": _echo_numbers(clip, config),
         "active_variance": ACTIVE_VARIANCE,
+        "log_test_images": math.log(len(test)),  # the most I(x; z) can be, x uniform on them
         "results": results,
         "tables": {TABLE: _table(results)},
         "trade_off": _trade_off(results, config),
@@ -366,6 +367,12 @@ def account(summary: dict[str, Any], config: dict[str, Any]) -> list[str]:
         f"echo encoder's rate is then at least {number(echo['minimum_rate'])} nats.",
         *_extremes(results),
         *_trade_off_sentences(summary["trade_off"]),
+        f"I(x; z) is measured with x uniform on the test images, so it cannot exceed "
+        f"log N = {number(summary['log_test_images'])} nats, and its exact value is at most "
+        "the rate R (equal only when the aggregate posterior is the prior); for echo noise it "
+        "is the rate itself. "
+        f"Active units are latent coordinates whose E[z|x] varies over x by more than "
+        f"{number(summary['active_variance'])}.",
     ]
     diverged = [key for key, r in results.items() if r["status"] == "diverged"]
     if diverged:
