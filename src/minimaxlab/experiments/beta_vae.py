@@ -393,15 +393,15 @@ def _extremes(results: dict[str, Any]) -> list[str]:
         return []
     low, high = done[0], done[-1]
     return [
-        f"At the smallest β ({number(low['beta'])}) the Gaussian VAE is nearly an autoencoder: "
-        f"it spends a rate of {number(low['rate'])} nats (I(x; z) = "
-        f"{number(low['information'])}) on {number(low['active_units'])} active units for a "
-        f"distortion of {number(low['distortion'])}, and its prior samples are poor because "
-        "the codes it uses fill only part of the prior.",
-        f"At the largest β ({number(high['beta'])}) the posterior collapses towards the prior: "
-        f"the rate falls to {number(high['rate'])} nats with {number(high['active_units'])} "
-        f"active units, the distortion rises to {number(high['distortion'])}, and the "
-        "reconstructions approach one mean image whatever the input.",
+        f"At the smallest β ({number(low['beta'])}) the Gaussian VAE is closest to a plain "
+        f"autoencoder: a rate of {number(low['rate'])} nats (I(x; z) = "
+        f"{number(low['information'])}) on {number(low['active_units'])} active units buys a "
+        f"distortion of {number(low['distortion'])}; nothing makes its codes fill the prior, "
+        "which is why its prior samples are the poorest of the sweep.",
+        f"At the largest β ({number(high['beta'])}) the posterior is pushed hardest towards the "
+        f"prior: a rate of {number(high['rate'])} nats on {number(high['active_units'])} active "
+        f"units leaves a distortion of {number(high['distortion'])}; as R → 0 the code says "
+        "nothing about x and every reconstruction tends to the same mean image.",
     ]
 
 
@@ -410,7 +410,7 @@ def _trade_off_sentences(trade_off: dict[str, Any]) -> list[str]:
     for encoder, seen in trade_off.items():
         rate = "falls" if seen["rate_falls"] else "does not fall"
         distortion = "rises" if seen["distortion_rises"] else "does not rise"
-        units = "fewer" if seen["fewer_active_units"] else "not fewer"
+        units = "fewer" if seen["fewer_active_units"] else "no fewer"
         sentences.append(
             f"With the {encoder} encoder, as β grows the rate {rate} at every step and the "
             f"distortion {distortion} at every step; the largest β has {units} active units "
