@@ -14,6 +14,7 @@ import typer
 from minimaxlab.errors import MinimaxlabError
 
 USER_ERROR = 2
+GENERATOR_HELP = "One of the run's named generators (a sweep's: beta-vae's gaussian-beta-3)."
 INTERRUPTED = 130  # 128 + SIGINT, as shells report a Ctrl-C
 
 app = typer.Typer(
@@ -184,6 +185,7 @@ def sample(
     truncation: Truncation = None,
     biggan: BigGANSource = None,
     device: Annotated[str, typer.Option(help="auto, cpu, cuda or cuda:N.")] = "auto",
+    generator: Annotated[str | None, typer.Option(help=GENERATOR_HELP)] = None,
 ) -> None:
     """Draw N images from a run's generator into a PNG grid (a conditional one: a labelled row
     per class, or N of one --class)."""
@@ -196,7 +198,9 @@ def sample(
             biggan, out, n, seed, resolve_device(device), class_name, truncation
         )
     else:
-        path = write_samples(run_dir, out, n, seed, resolve_device(device), class_name, truncation)
+        path = write_samples(
+            run_dir, out, n, seed, resolve_device(device), class_name, truncation, generator
+        )
     typer.echo(str(path))
 
 
@@ -207,6 +211,7 @@ def evaluate(
     n: Annotated[int, typer.Option("--n", help="Samples (and real images) to compare.")] = 10000,
     seed: Annotated[int, typer.Option(help="Seed of the samples and subsets.")] = 0,
     device: Annotated[str, typer.Option(help="auto, cpu, cuda or cuda:N.")] = "auto",
+    generator: Annotated[str | None, typer.Option(help=GENERATOR_HELP)] = None,
     progress: Annotated[bool, typer.Option(help="Show progress.")] = True,
 ) -> None:
     """Measure a run's generator (FD, KID, precision/recall, density/coverage, class balance)
@@ -214,7 +219,9 @@ def evaluate(
     from minimaxlab.device import resolve_device
     from minimaxlab.tools.evaluate import evaluate_run, evaluation_text
 
-    evaluation = evaluate_run(run_dir, n, resolve_device(device), seed, progress)
+    evaluation = evaluate_run(
+        run_dir, n, resolve_device(device), seed, progress, generator=generator
+    )
     typer.echo(evaluation_text(evaluation))
     typer.echo(str(Path(run_dir) / "report.html"))
 
@@ -239,6 +246,7 @@ def interpolate(
     ] = None,
     seed: Annotated[int, typer.Option(help="Seed of the candidate codes.")] = 0,
     device: Annotated[str, typer.Option(help="auto, cpu, cuda or cuda:N.")] = "auto",
+    generator: Annotated[str | None, typer.Option(help=GENERATOR_HELP)] = None,
     progress: Annotated[bool, typer.Option(help="Show progress.")] = True,
 ) -> None:
     """Render the path between two codes that the classifier puts in different classes; for a
@@ -258,7 +266,15 @@ def interpolate(
         result = interpolate_biggan(biggan, out, classes, *args)
     else:
         result = interpolate_run(
-            run_dir, steps, mode, classes, seed, resolve_device(device), progress, truncation
+            run_dir,
+            steps,
+            mode,
+            classes,
+            seed,
+            resolve_device(device),
+            progress,
+            truncation,
+            generator,
         )
     typer.echo(interpolation_text(result, run_dir))
 
@@ -274,13 +290,16 @@ def invert(
     tolerance: Annotated[float, typer.Option(help="Codes closer than this agree.")] = 0.5,
     seed: Annotated[int, typer.Option(help="Seed of the starts.")] = 0,
     device: Annotated[str, typer.Option(help="auto, cpu, cuda or cuda:N.")] = "auto",
+    generator: Annotated[str | None, typer.Option(help=GENERATOR_HELP)] = None,
 ) -> None:
     """Invert test images through the frozen generator from several starts (all batched)."""
     from minimaxlab.device import resolve_device
     from minimaxlab.tools.invert import inversion_text, invert_run
 
     torch_device = resolve_device(device)
-    report = invert_run(run_dir, images, restarts, steps, lr, tolerance, seed, torch_device)
+    report = invert_run(
+        run_dir, images, restarts, steps, lr, tolerance, seed, torch_device, generator
+    )
     typer.echo(inversion_text(report))
 
 
@@ -294,13 +313,21 @@ def latent_path(
     invert_steps: Annotated[int, typer.Option(help="Adam steps to invert each image.")] = 2000,
     seed: Annotated[int, typer.Option(help="Seed of the inversion starts.")] = 0,
     device: Annotated[str, typer.Option(help="auto, cpu, cuda or cuda:N.")] = "auto",
+    generator: Annotated[str | None, typer.Option(help=GENERATOR_HELP)] = None,
 ) -> None:
     """The least-change path between two inverted test images, against the straight line."""
     from minimaxlab.device import resolve_device
     from minimaxlab.tools.latent_path import latent_path_run, latent_path_text
 
     table = latent_path_run(
-        run_dir, points, images, steps, invert_steps, seed=seed, device=resolve_device(device)
+        run_dir,
+        points,
+        images,
+        steps,
+        invert_steps,
+        seed=seed,
+        device=resolve_device(device),
+        generator=generator,
     )
     typer.echo(latent_path_text(table))
 

@@ -11,6 +11,7 @@ new generative experiment gets every command without a line of per-experiment co
 
 from __future__ import annotations
 
+import re
 from typing import Protocol, runtime_checkable
 
 import torch
@@ -18,6 +19,11 @@ import torch
 from minimaxlab.errors import MinimaxlabError
 
 GENERATOR = "generator"  # the key of the generator in build_models and in checkpoint["models"]
+# A run that trains several generators of one architecture (a sweep's settings) keeps each in
+# models/NAME.pt, a checkpoint with models.generator as well; summary.json lists their names
+# under GENERATORS, and the commands' --generator NAME picks one (checkpoint.pt's by default).
+GENERATORS = "generators"
+MODEL_NAME = re.compile(r"[A-Za-z0-9]+([._=+-][A-Za-z0-9]+)*")  # a plain file name, no ".."
 SAMPLE_BATCH = 500  # codes per forward pass when sampling: bounds the memory a large n takes
 
 
@@ -115,3 +121,15 @@ class SamplesWithClasses:
         labels = labels.to(codes.device)
         pairs = zip(codes.split(SAMPLE_BATCH), labels.split(SAMPLE_BATCH), strict=True)
         return torch.cat([self(chunk, classes) for chunk, classes in pairs])  # type: ignore[operator]
+
+
+def model_file(name: str) -> str:
+    """Where a run keeps its model called ``name``: ``models/NAME.pt`` in the run folder."""
+    if not is_model_name(name):
+        raise ValueError(f"{name!r} is not a model name (letters, digits, . _ = + -)")
+    return f"models/{name}.pt"
+
+
+def is_model_name(name: object) -> bool:
+    """Whether ``name`` can name a model file: letters and digits joined by single . _ = + -."""
+    return isinstance(name, str) and MODEL_NAME.fullmatch(name) is not None

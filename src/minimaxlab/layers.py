@@ -16,7 +16,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("report", ("report",), "renders a run folder into HTML"),
     (
         "stages",
-        ("training", "gan", "metrics", "latent", "dynamics", "sampling", "domains"),
+        ("training", "gan", "metrics", "latent", "dynamics", "sampling", "domains", "vae"),
         "take models, tensors and configs; return tensors, numbers and figures",
     ),
     ("data and models", ("data", "models"), "data sets and architectures"),

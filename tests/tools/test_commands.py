@@ -6,7 +6,7 @@ import pytest
 from PIL import Image
 
 from minimaxlab.tools import interpolate
-from tests.helpers import invoke
+from tests.helpers import invoke, one_line_error
 
 from .conftest import CONDITIONAL, GENERATIVE
 from .helpers import BrightnessClassifier, summary_of
@@ -73,4 +73,19 @@ def test_latent_path(name, copy_of):
 
 
 def test_every_generative_experiment_is_covered():
-    assert {"dcgan-fashion", "gan-mnist", "wgan-gp"} <= set(GENERATIVE)
+    assert {"beta-vae", "dcgan-fashion", "gan-mnist", "wgan-gp"} <= set(GENERATIVE)
+
+
+def test_a_named_generator_of_a_sweep_is_chosen_with_the_generator_option(
+    tiny_runs, copy_of, shared_cache, tmp_path
+):
+    run_dir, png = tiny_runs["beta-vae"], tmp_path / "samples.png"
+    chosen = ["--generator", "gaussian-beta-0.3"]
+    result = invoke("sample", run_dir, "--n", 4, "--out", png, *chosen, *CPU)
+    assert result.exit_code == 0, result.output
+    refused = invoke("sample", run_dir, "--out", png, "--generator", "echo-beta-3", *CPU)
+    one_line_error(refused, "no generator 'echo-beta-3'", "gaussian-beta-0.3, gaussian-beta-3")
+    copied = copy_of("beta-vae")
+    result = invoke("evaluate", copied, "--n", 40, "--no-progress", *chosen, *CPU)
+    assert result.exit_code == 0, result.output
+    assert summary_of(copied)["evaluation"]["generator"] == "gaussian-beta-0.3"

@@ -4,6 +4,7 @@ import yaml
 
 from minimaxlab.errors import MinimaxlabError
 from minimaxlab.experiments.dcgan_fashion import DCGANFashionConfig, build_models
+from minimaxlab.generative import GENERATORS, model_file
 from minimaxlab.runs import Run
 from minimaxlab.tools.generators import load_generator, run_images
 from minimaxlab.tools.sample import sample_images
@@ -54,3 +55,31 @@ def test_run_images_are_the_data_set_the_run_trained_on_after_a_fallback(tmp_pat
     train, test = run_images(run, ("train", "test"))
     assert (train.name, train.split, test.split) == ("digits", "train", "test")
     assert train.shape == (1, 28, 28)
+
+
+def test_a_named_generator_of_the_run_is_loaded_from_its_model_file(tmp_path):
+    run, generator = make_run(tmp_path / "run")
+    other = build_models(DCGANFashionConfig())["generator"]  # other initial weights
+    run.save_torch(model_file("other-1"), {"models": {"generator": other.state_dict()}})
+    run.write_summary({GENERATORS: ["other-1"]})
+    loaded, default = load_generator(run.path, name="other-1"), load_generator(run.path)
+    for key, value in other.state_dict().items():
+        assert torch.equal(value, loaded.state_dict()[key])
+    for key, value in generator.state_dict().items():
+        assert torch.equal(value, default.state_dict()[key])
+    assert not torch.equal(
+        loaded.state_dict()["project.0.weight"], generator.state_dict()["project.0.weight"]
+    )
+
+
+def test_an_unlisted_or_unsafe_generator_name_is_a_clear_error(tmp_path):
+    run, _ = make_run(tmp_path / "run")
+    with pytest.raises(MinimaxlabError, match=r"no generator 'x'; choose none \(leave out"):
+        load_generator(run.path, name="x")
+    run.write_summary({GENERATORS: ["other-1", "../escape", 3]})
+    with pytest.raises(MinimaxlabError, match=r"no generator 'x'; choose one of other-1$"):
+        load_generator(run.path, name="x")
+    with pytest.raises(MinimaxlabError, match="no generator '../escape'"):
+        load_generator(run.path, name="../escape")
+    with pytest.raises(ValueError):
+        model_file("a/../b")

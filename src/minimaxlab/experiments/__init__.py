@@ -6,6 +6,7 @@ from __future__ import annotations
 from minimaxlab.errors import MinimaxlabError
 from minimaxlab.experiments import (
     bandit,
+    beta_vae,
     cgan_fashion,
     dcgan_fashion,
     dying_relu,
@@ -30,6 +31,7 @@ EXPERIMENTS: dict[str, Experiment] = {
         wgan_gp.EXPERIMENT,
         latent_smoothness.EXPERIMENT,
         cgan_fashion.EXPERIMENT,
+        beta_vae.EXPERIMENT,
         gan_2d.EXPERIMENT,
         nce_sampler.EXPERIMENT,
         mode_bench.EXPERIMENT,

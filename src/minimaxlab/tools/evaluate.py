@@ -24,16 +24,20 @@ def evaluate_run(
     seed: int = 0,
     progress: bool = True,
     classifier_spec: ClassifierSpec | None = None,
+    generator: str | None = None,
 ) -> dict[str, Any]:
     """Compare ``n`` samples of a run's generator with ``n`` real training images; write the
-    numbers into its summary.json, a class-histogram figure and its report; return them."""
+    numbers into its summary.json, a class-histogram figure and its report; return them. A
+    ``generator`` named (one of a sweep's) is recorded with the numbers."""
     if n < 2:
         raise MinimaxlabError(f"--n must be at least 2 (got {n})")
     run = Run.open(run_dir)
     run.check_files()  # a damaged file stops it before any work or any write
-    generator = load_generator(run.path, device)
+    model = load_generator(run.path, device, generator)
     train, test = run_images(run, ("train", "test"), device)
-    evaluation = evaluate_generator(generator, train, test, n, seed, classifier_spec, progress)
+    evaluation = evaluate_generator(model, train, test, n, seed, classifier_spec, progress)
+    if generator is not None:
+        evaluation["generator"] = generator
     plot_class_histograms(
         evaluation, train.class_names, run.figure_path("evaluation/class_histogram.png")
     )

@@ -15,13 +15,16 @@ from minimaxlab.data.images import ImageSet
 from minimaxlab.data.registry import load_images
 from minimaxlab.errors import MinimaxlabError
 from minimaxlab.experiments import get_experiment
-from minimaxlab.generative import GENERATOR
+from minimaxlab.generative import GENERATOR, GENERATORS, is_model_name, model_file
 from minimaxlab.runs import Run
 from minimaxlab.training.state import load_models
 
 
-def load_generator(run_dir: str | os.PathLike, device: torch.device | str = "cpu") -> nn.Module:
-    """The trained generator of a run (a GenerativeModel), on ``device``, in eval mode."""
+def load_generator(
+    run_dir: str | os.PathLike, device: torch.device | str = "cpu", name: str | None = None
+) -> nn.Module:
+    """The trained generator of a run (a GenerativeModel), on ``device``, in eval mode: the one
+    of checkpoint.pt, or the run's generator ``name`` (see ``generative.GENERATORS``)."""
     run = Run.open(run_dir)
     stored = run.read_config()
     experiment = get_experiment(stored["experiment"])
@@ -34,8 +37,24 @@ def load_generator(run_dir: str | os.PathLike, device: torch.device | str = "cpu
             "of an experiment that trains one"
         )
     generator = models[GENERATOR]
-    load_models(run.load_checkpoint(map_location=device), **{GENERATOR: generator})
+    load_models(_generator_state(run, name, device), **{GENERATOR: generator})
     return generator.to(device).eval()
+
+
+def _generator_state(run: Run, name: str | None, device: torch.device | str) -> dict:
+    """The checkpoint that holds the chosen generator: checkpoint.pt, or models/NAME.pt when
+    NAME is one of the generators the run's summary lists."""
+    if name is None:
+        return run.load_checkpoint(map_location=device)
+    listed = run.read_summary().get(GENERATORS)  # a folder from someone else: checked names
+    names = [n for n in listed if is_model_name(n)] if isinstance(listed, list) else []
+    if name not in names:
+        offered = f"one of {', '.join(names)}" if names else "none (leave out --generator)"
+        raise MinimaxlabError(f"{run.path} has no generator {name!r}; choose {offered}")
+    state = run.load_torch(model_file(name), map_location=device)
+    if not isinstance(state, dict):
+        raise MinimaxlabError(f"{run.path / model_file(name)} holds no models")
+    return state
 
 
 def run_images(

@@ -78,6 +78,7 @@ def interpolate_run(
     device: torch.device | str = "cpu",
     progress: bool = True,
     truncation: float | None = None,
+    generator: str | None = None,
 ) -> dict[str, Any]:
     """Render the path between two codes of different classes into the run folder
     (``figures/interpolation/<mode>.png``, codes in ``interpolation-<mode>.pt``). A
@@ -86,7 +87,7 @@ def interpolate_run(
     check_mode(mode)  # before any work: a classifier may need training
     run = Run.open(run_dir)
     run.check_files()  # a damaged file stops it before any work or any write
-    model = load_generator(run.path, device)
+    model = load_generator(run.path, device, generator)
     train, test = run_images(run, ("train", "test"), device)
     classifier = load_or_train_classifier(train, test, progress=progress).model
 

@@ -26,6 +26,7 @@ def invert_run(
     tolerance: float = 0.5,
     seed: int = 0,
     device: torch.device | str = "cpu",
+    generator: str | None = None,
 ) -> dict[str, Any]:
     """Invert the first ``images`` test images of a run's data set (a conditional generator
     with each image's own class); write ``inversion.pt``, a figure (each target, then every
@@ -34,7 +35,7 @@ def invert_run(
         raise MinimaxlabError(f"--images must be at least 1 (got {images})")
     run = Run.open(run_dir)
     run.check_files()  # a damaged file stops it before any work or any write
-    model = load_generator(run.path, device)
+    model = load_generator(run.path, device, generator)
     (test,) = run_images(run, ("test",), device)
     chosen = torch.arange(min(images, len(test)), device=test.device)
     targets = test.gan_batch(chosen)

@@ -26,12 +26,13 @@ def latent_path_run(
     restarts: int = 8,
     seed: int = 0,
     device: torch.device | str = "cpu",
+    generator: str | None = None,
 ) -> dict[str, Any]:
     """Invert two test images, optimise the path between their codes, and write both strips,
     the paths (``latent-path.pt``) and a table into the run folder."""
     run = Run.open(run_dir)
     run.check_files()  # a damaged file stops it before any work or any write
-    model = load_generator(run.path, device)
+    model = load_generator(run.path, device, generator)
     (test,) = run_images(run, ("test",), device)
     if max(images) >= len(test) or min(images) < 0:
         raise MinimaxlabError(f"--images must be two indices below {len(test)} (got {images})")

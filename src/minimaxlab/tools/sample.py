@@ -46,11 +46,13 @@ def write_samples(
     device: torch.device | str = "cpu",
     class_name: str | None = None,
     truncation: float | None = None,
+    generator: str | None = None,
 ) -> Path:
-    """Draw ``n`` images from a run's generator into the PNG grid ``out``: of one class
-    (``class_name``), or for a conditional run without one a labelled row per class."""
+    """Draw ``n`` images from a run's generator (or its generator named ``generator``) into
+    the PNG grid ``out``: of one class (``class_name``), or for a conditional run without one
+    a labelled row per class."""
     out = _png(out)
-    model = load_generator(run_dir, device)
+    model = load_generator(run_dir, device, generator)
     if model.num_classes is None and class_name is None:
         save_image_grid(sample_images(model, n, seed, truncation), out)
         return out
