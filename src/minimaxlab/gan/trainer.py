@@ -422,6 +422,7 @@ class GanTrainer:
     def render_grid(self, epoch: int) -> None:
         images = self.sample_grid()
         nrow = self.samples.grid_size
+        self.run.stream_grid("fixed noise grid", images, self.step, nrow)
         if self.samples.gif:
             save_image_grid(images, self.run.figure_path(f"progress/epoch_{epoch:03d}.png"), nrow)
             frames = sorted((self.run.path / "figures" / "progress").glob("epoch_*.png"))
