@@ -1,6 +1,4 @@
 import json
-import os
-import sys
 import warnings
 
 import pytest
@@ -259,47 +257,6 @@ def test_torchrun_is_refused_for_experiments_that_do_not_train_data_parallel(mon
         run_experiment("dynamics", profile="quick", device="cpu")
 
 
-def load_benchmark(name):
-    import importlib.util
-    from pathlib import Path
-
-    script = Path(__file__).parents[2] / "benchmarks" / f"{name}.py"
-    spec = importlib.util.spec_from_file_location(name, script)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_the_benchmark_dry_run_writes_the_ratio_the_load_and_every_lever(tmp_path):
-    throughput = load_benchmark("throughput")
-    out = tmp_path / "bench.json"
-    throughput.main(["--dry-run", "--device", "cpu", "--out", str(out)])
-    result = json.loads(out.read_text())
-    assert result["dry_run"] and len(result["load_average_start"]) == 3
-    assert len(result["load_average_end"]) == 3
-    (row,) = result["runs"]
-    assert (row["model"], row["batch_size"], row["threads"]) == ("dcgan", 8, 1)
-    assert row["reference"]["images_per_s"] > 0 and row["trainer"]["images_per_s"] > 0
-    assert (
-        result["ratio"]
-        == row["ratio"]
-        == pytest.approx(row["trainer"]["images_per_s"] / row["reference"]["images_per_s"])
-    )
-    out = tmp_path / "levers.json"
-    throughput.main(["--dry-run", "--levers", "--device", "cpu", "--out", str(out)])
-    levers = {row["lever"]: row for row in json.loads(out.read_text())["levers"]}
-    assert set(levers) == {lever.name for lever in throughput.LEVERS}
-    assert levers["cuda_graphs"]["skipped"] == "CUDA only"
-    assert "dry-run" in levers["compile"]["skipped"]
-    joint = levers["joint_discriminator"]
-    assert joint["off"]["settings"]["joint_discriminator"] is False
-    assert joint["on"]["settings"]["joint_discriminator"] is True
-    assert joint["ratio_on_over_off"] > 0 and joint["on"]["settings"]["compile"] is False
-    assert levers["fused_adam"]["on"]["settings"]["optimizer"] == "fused"
-    assert throughput.thread_counts("2,all", CPU) == list(dict.fromkeys([2, os.cpu_count()]))
-
-
 MLP = (MLPGenerator, MLPDiscriminator)  # D without batch norm or dropout: joint is exact
 
 
@@ -307,6 +264,14 @@ def counted_calls(module):
     calls = []
     module.register_forward_hook(lambda m, i, out: calls.append(i[0].shape[0]))
     return calls
+
+
+def test_switches_read_yaml_on_and_off_as_meant():
+    from minimaxlab.config import apply_overrides
+
+    data = apply_overrides({}, GanTrainConfig, ["speed.compile=off", "speed.lean_steps=on"])
+    speed = GanTrainConfig.model_validate(data).speed
+    assert (speed.compile, speed.lean_steps) == ("off", "on")
 
 
 def test_auto_keeps_the_numbers_the_lab_was_made_with():

@@ -39,6 +39,7 @@ from dataclasses import asdict, dataclass
 from typing import Literal
 
 import torch
+from pydantic import field_validator
 
 from minimaxlab.config import StrictModel
 from minimaxlab.errors import MinimaxlabError
@@ -57,6 +58,21 @@ class SpeedConfig(StrictModel):
     joint_discriminator: Switch = "auto"  # one D forward over real and fake concatenated
     optimizer: Literal["auto", "fused", "foreach", "for-loop"] = "auto"  # Adam's kernels
     lean_steps: Switch = "auto"  # per-step bookkeeping batched (the progress bar)
+
+    @field_validator(
+        "channels_last",
+        "compile",
+        "cuda_graphs",
+        "joint_discriminator",
+        "lean_steps",
+        mode="before",
+    )
+    @classmethod
+    def _yaml_switch(cls, value: object) -> object:
+        """``key=on`` / ``key=off`` reach here as YAML 1.1 booleans: read them as meant."""
+        if isinstance(value, bool):
+            return "on" if value else "off"
+        return value
 
 
 @dataclass(frozen=True)
