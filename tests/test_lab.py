@@ -48,8 +48,15 @@ def test_index_cards_show_the_key_numbers_of_the_summary(entries, tiny_lab):
     html = tiny_lab[1].read_text()
     summary = Run(entries["gan-2d"].run_dir).read_summary()
     card = html.split('id="gan-2d">')[1].split("</section>")[0]
-    for key in ("best_setting", "best_energy_distance", "best_high_quality_fraction"):
-        assert f'<th>{key}</th><td class="num">{format_value(summary[key])}</td>' in card
+    for label, key in (
+        ("best setting", "best_setting"),
+        ("energy distance of the best", "best_energy_distance"),
+        ("high-quality fraction of the best", "best_high_quality_fraction"),
+    ):
+        assert f'<th>{label}</th><td class="num">{format_value(summary[key])}</td>' in card
+    # no card names a number by a dotted summary key
+    labels = re.findall(r"<th>([^<]*)</th><td class=\"num\">", html)
+    assert labels and not [label for label in labels if re.search(r"\w\.\w", label)]
 
 
 def test_results_table_has_a_row_per_experiment(tiny_lab):
