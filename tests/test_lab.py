@@ -64,6 +64,8 @@ def test_results_table_has_a_row_per_experiment(tiny_lab):
     assert len(table) == 2 + len(NAMES)
     assert any(f"| `{SKIPPED}` | skipped (needs fashion-mnist" in row for row in table)
     assert any(row.startswith(f"| `{BROKEN}` | failed (RuntimeError") for row in table)
+    (row,) = [row for row in table if row.startswith("| `gan-2d` |")]
+    assert "energy distance of the best " in row and "best_energy_distance" not in row
 
 
 def test_selection_keeps_the_registry_order_and_rejects_unknown_names():

@@ -178,7 +178,7 @@ def results_table(entries: Sequence[LabEntry]) -> str:
     """A Markdown table of the lab: status, time and key numbers of each experiment."""
     lines = ["| experiment | status | time | key numbers |", "|---|---|---|---|"]
     for card in map(_card, entries):
-        numbers = "; ".join(f"{k} {v}" for k, v in card.numbers.items())
+        numbers = "; ".join(number.text() for number in card.numbers)
         status = card.status + (f" ({card.reason})" if card.reason else "")
         seconds = "—" if card.seconds is None else f"{card.seconds:,.0f} s"
         lines.append(f"| `{card.name}` | {status} | {seconds} | {numbers or '—'} |")
