@@ -40,6 +40,7 @@ def test_a_run_streams_only_inside_streaming_and_only_when_asked(tmp_path):
         run.log_metrics({"step": 1, "loss": 1.0})
     assert run.stream is None and not (run.path / "tensorboard").exists()
     with run.streaming(True):
+        assert not (run.path / "tensorboard").exists()  # made at the first record
         run.log_metrics({"step": 2, "loss": 0.5})
         run.stream_grid("grid", torch.ones(1, 3, 4, 4), step=2, nrow=1)
     assert run.stream is None  # closed on the way out

@@ -226,7 +226,7 @@ class Run:
         if not tensorboard:
             yield
             return
-        self.stream = TensorBoardStream(make_folder(self.path / TENSORBOARD_FOLDER))
+        self.stream = TensorBoardStream(self.path / TENSORBOARD_FOLDER)
         try:
             yield
         finally:

@@ -15,6 +15,7 @@ from typing import Any
 
 import torch
 
+from minimaxlab.atomic import make_folder
 from minimaxlab.errors import MinimaxlabError
 from minimaxlab.plots import image_grid
 
@@ -39,11 +40,17 @@ class TensorBoardStream:
 
     def __init__(self, folder: str | Path) -> None:
         require_tensorboard()
-        from torch.utils.tensorboard import SummaryWriter
-
         self.folder = Path(folder)
-        self.writer = SummaryWriter(log_dir=str(self.folder))
+        self._writer = None  # made at the first record: a run that fails first leaves no folder
         self._records = 0  # the x of records that carry no step
+
+    @property
+    def writer(self):  # torch.utils.tensorboard.SummaryWriter
+        if self._writer is None:
+            from torch.utils.tensorboard import SummaryWriter
+
+            self._writer = SummaryWriter(log_dir=str(make_folder(self.folder)))
+        return self._writer
 
     def add_record(self, record: dict[str, Any]) -> None:
         """Each number of ``record`` as a scalar at its ``step``; a sweep's records (with a
@@ -66,4 +73,5 @@ class TensorBoardStream:
         self.writer.flush()
 
     def close(self) -> None:
-        self.writer.close()
+        if self._writer is not None:
+            self._writer.close()
