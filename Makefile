@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test install data browser lint clean bench
+.PHONY: demo test install data browser lint clean bench bench-mode
 
 # torch==2.13.0 first: it is the local CPU build; any looser request would pull CUDA wheels.
 $(STAMP): pyproject.toml
@@ -28,9 +28,14 @@ bench: install
 	$(BIN)/python benchmarks/throughput.py $(BENCH_ARGS)
 	$(BIN)/python benchmarks/throughput.py --levers $(BENCH_ARGS)
 
+# mode-bench's trials trained at once against one at a time, in one process (ratio in JSON).
+# MODE_BENCH_ARGS="--device cuda --trials 10 --steps 500"; results in benchmarks/results/.
+bench-mode: install
+	$(BIN)/python benchmarks/mode_bench.py $(MODE_BENCH_ARGS)
+
 # The browser test of the reports needs Chromium and its WebDriver: installed from Debian
 # packages when missing and apt-get can be used (as root, or through sudo without a password);
-# otherwise that test skips and says why.
+# otherwise that test skips and says why (under CI, which sets CI=1, it fails instead).
 browser:
 	@if command -v chromedriver >/dev/null 2>&1 && \
 	    { command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; }; then \

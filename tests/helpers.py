@@ -1,5 +1,9 @@
 """What tests of the command line share: invoking it and reading its one-line errors."""
 
+import contextlib
+import subprocess
+import sys
+
 from typer.testing import CliRunner
 
 from minimaxlab.cli import app
@@ -30,3 +34,30 @@ class StopAt:
     def requested(self) -> bool:
         self.checks -= 1
         return self.checks < 0
+
+
+HOLDER = """
+import fcntl, os, sys
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT)
+fcntl.flock(fd, fcntl.LOCK_EX)
+os.pwrite(fd, str(os.getpid()).encode(), 0)
+print("held", flush=True)
+sys.stdin.read()
+"""
+
+
+@contextlib.contextmanager
+def held_by_another_process(lock_file):
+    """A second process holds ``lock_file`` (a run folder's .lock) until the block ends; yields
+    its pid."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(lock_file)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline() == "held\n"
+        yield holder.pid
+    finally:
+        holder.communicate("")

@@ -63,6 +63,30 @@ def test_missing_data_set_leaves_no_run_folder(tmp_path):
     assert not (tmp_path / "r").exists()
 
 
+def test_a_first_write_that_fails_leaves_no_folder_and_the_out_path_usable(tmp_path, monkeypatch):
+    from minimaxlab.atomic import writing
+    from minimaxlab.runs import Run
+
+    def full_disk(self, env):  # as the atomic write reports a disk that is full
+        with writing(self.env_path):
+            raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Run, "write_env", full_disk)
+    one_line_error(run_tiny(tmp_path / "r"), "env.json", "No space left on device")
+    assert not (tmp_path / "r").exists()  # no folder holding only .lock and config.yaml
+    monkeypatch.undo()
+    assert run_tiny(tmp_path / "r").exit_code == 0  # the same --out is free again
+
+
+def test_a_failed_run_into_a_folder_the_user_made_empties_it_but_keeps_it(tmp_path):
+    (tmp_path / "r").mkdir()
+    one_line_error(
+        invoke("run", "dcgan-fashion", "--out", tmp_path / "r", f"data.root={tmp_path / 'e'}"),
+        "data set 'fashion-mnist' not found",
+    )
+    assert (tmp_path / "r").is_dir() and not any((tmp_path / "r").iterdir())
+
+
 def test_unavailable_device_is_a_user_error(tmp_path):
     if torch.cuda.is_available():
         pytest.skip("this machine has a GPU")

@@ -6,7 +6,8 @@ import torch
 
 from minimaxlab.atomic import atomic_path, atomic_write_text
 from minimaxlab.errors import MinimaxlabError
-from minimaxlab.runs import Run
+from minimaxlab.runs import LOCK_FILE, Run, writes_into_run
+from tests.helpers import held_by_another_process
 
 
 def test_atomic_write_leaves_the_old_file_when_writing_fails(tmp_path):
@@ -142,6 +143,21 @@ def test_a_second_writer_is_refused_while_the_first_holds_the_folder(tmp_path):
         pass
     with run.lock():  # released when the holder lets go
         pass
+
+
+def test_a_command_that_writes_into_a_run_waits_for_no_one_and_is_refused_while_held(tmp_path):
+    run = Run.create("x", tmp_path / "run")
+    run.write_config({"experiment": "x"})
+    calls = []
+    record = writes_into_run(lambda run_dir, value: calls.append(value) or value)
+    with (
+        held_by_another_process(run.path / LOCK_FILE) as pid,
+        pytest.raises(MinimaxlabError, match=f"in use by .* \\(pid {pid}\\)"),
+    ):
+        record(run.path, 1)
+    assert record(run.path, 2) == 2 and calls == [2]  # free again once the holder is gone
+    with run.lock():  # this process's own hold (the launcher evaluating after training)
+        assert record(run.path, 3) == 3 and calls == [2, 3]
 
 
 def test_metrics_are_not_appended_through_a_link(tmp_path):

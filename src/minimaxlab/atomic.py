@@ -56,10 +56,16 @@ def writing(path: str | os.PathLike) -> Iterator[None]:
     except OSError as err:
         if err.errno is None:
             raise
+        blocker = _file_in_the_way(Path(path))
+        why = f"{blocker} is a file, not a folder" if blocker else err.strerror or str(err)
         raise UnwritablePath(
-            f"cannot write {path} ({err.strerror or err}); choose a place you can write to, "
-            "with space free"
+            f"cannot write {path} ({why}); choose a place you can write to, with space free"
         ) from err
+
+
+def _file_in_the_way(path: Path) -> Path | None:
+    """The folder on the way to ``path`` that is a file (mkdir says only "File exists")."""
+    return next((p for p in reversed(path.parents) if p.exists() and not p.is_dir()), None)
 
 
 def make_folder(path: str | os.PathLike) -> Path:

@@ -136,6 +136,7 @@ def _run(
 ) -> Run:
     """The run itself, in this process: rank 0 (or the only process) writes the folder."""
     main = distributed.is_main()
+    existed = out is not None and Path(out).is_dir()
     if resume is not None:
         run = Run.open(resume)
     else:  # ranks other than 0 get a Run object but never write to it (GanTrainer checks)
@@ -144,8 +145,27 @@ def _run(
         run.lock() if main else contextlib.nullcontext(),
         run.streaming(main and config.logging.tensorboard),
     ):
-        _run_in(run, experiment, config, torch_device, profile, resume is not None, progress)
+        try:
+            _run_in(run, experiment, config, torch_device, profile, resume is not None, progress)
+        except MinimaxlabError:
+            if main and resume is None:
+                _remove_untrained(run, keep_folder=existed)
+            raise
     return run
+
+
+def _remove_untrained(run: Run, keep_folder: bool) -> None:
+    """Undo a new run that failed before it trained (a bad value, missing data, a first write
+    that failed): while the folder holds nothing but what _run_in wrote, remove that, and the
+    folder too unless the user made it, so the same ``--out`` can be used again."""
+    written = [p for p in run.path.iterdir() if p.name in UNTRAINED]
+    if len(written) < sum(1 for _ in run.path.iterdir()):
+        return  # it trained, or someone else wrote here: keep everything
+    if not keep_folder:
+        shutil.rmtree(run.path, ignore_errors=True)
+        return
+    for path in written:
+        path.unlink(missing_ok=True)
 
 
 def _run_in(
@@ -173,7 +193,7 @@ def _run_in(
             run_child, seed=config.seed, device=str(torch_device), progress=progress
         ),
     )
-    summary = _train(experiment, config, context, main, created=not resumed)
+    summary = _train(experiment, config, context, main)
     if main:
         _finish(experiment, config, context, summary)
 
@@ -199,7 +219,6 @@ def _train(
     config: ExperimentConfig,
     context: RunContext,
     main: bool,
-    created: bool,
 ) -> dict[str, Any]:
     """The experiment's summary; a stopped run's status and report are written first."""
     run = context.run
@@ -210,11 +229,6 @@ def _train(
         if main:
             run.add_to_summary(experiment=experiment.name, status="interrupted", steps=stopped.step)
             write_run_report(run)
-        raise
-    except MinimaxlabError:
-        # Remove a new folder only while it holds nothing but what _run wrote.
-        if main and created and {p.name for p in run.path.iterdir()} <= UNTRAINED:
-            shutil.rmtree(run.path, ignore_errors=True)
         raise
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import fcntl
+import functools
 import json
 import math
 import os
@@ -36,6 +37,23 @@ from minimaxlab.tensorboard import TensorBoardStream
 
 DEFAULT_ROOT = Path("runs")
 LOCK_FILE = ".lock"  # held (flock) by the process writing into the folder
+# Run folders this process holds (Run.lock): a command called inside the hold (the launcher's
+# `evaluate` after training) runs under it, since a second flock would refuse its own process.
+_HELD: set[Path] = set()
+
+
+def writes_into_run(command: Callable[..., Any]) -> Callable[..., Any]:
+    """A command on a run folder (its first argument) that writes into it runs holding the
+    folder (Run.lock): refused while training or another command writes there."""
+
+    @functools.wraps(command)
+    def holding_the_run(run_dir: str | os.PathLike, *args: Any, **kwargs: Any) -> Any:
+        run = Run.open(run_dir)
+        held = run.path.resolve() in _HELD
+        with contextlib.nullcontext() if held else run.lock():
+            return command(run_dir, *args, **kwargs)
+
+    return holding_the_run
 
 
 def _jsonable(value: Any) -> Any:
@@ -184,6 +202,7 @@ class Run:
     def lock(self) -> Iterator[None]:
         """Hold the run folder for this process: a second process that tries to write into the
         same folder (a second ``--resume``, an ``evaluate`` during training) is refused."""
+        key = self.path.resolve()
         with writing(self.path / LOCK_FILE):
             fd = os.open(self.path / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o666)
         try:
@@ -197,7 +216,11 @@ class Run:
                 ) from None
             os.ftruncate(fd, 0)
             os.pwrite(fd, str(os.getpid()).encode(), 0)
-            yield
+            _HELD.add(key)
+            try:
+                yield
+            finally:
+                _HELD.discard(key)
         finally:
             os.close(fd)  # closing releases the lock; a killed process's lock goes with it
 

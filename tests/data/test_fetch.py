@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import urllib.request
 from pathlib import Path
 
 import numpy as np
@@ -110,3 +111,41 @@ def test_sha256_file(tmp_path):
     path = tmp_path / "blob"
     path.write_bytes(data)
     assert sha256_file(path) == hashlib.sha256(data).hexdigest()
+
+
+def test_a_connection_dropped_mid_read_is_a_mirror_failure_not_a_disk_error(
+    tmp_path, source, monkeypatch
+):
+    path, digest = source
+
+    class Dropped:
+        headers = {}
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def read(self, size):
+            raise ConnectionResetError(104, "Connection reset by peer")
+
+    real_urlopen = urllib.request.urlopen
+    monkeypatch.setattr(
+        urllib.request,
+        "urlopen",
+        lambda url, timeout: (
+            Dropped() if url.startswith("http:") else real_urlopen(url, timeout=timeout)
+        ),
+    )
+    dest = tmp_path / "data" / "labels.idx.gz"
+    with pytest.raises(MinimaxlabError, match="could not download") as raised:
+        download(["http://dropped.example/labels.idx.gz"], dest, _verifier(digest), progress=False)
+    assert "ConnectionResetError" in str(raised.value) and "cannot write" not in str(raised.value)
+    got = download(
+        ["http://dropped.example/labels.idx.gz", path.as_uri()],
+        dest,
+        _verifier(digest),
+        progress=False,
+    )  # the next mirror is tried
+    assert got.read_bytes() == path.read_bytes()

@@ -1,7 +1,9 @@
 import numpy as np
+import pytest
 import torch
 
 from minimaxlab.data.images import from_arrays
+from minimaxlab.errors import MinimaxlabError
 from tests.conftest import tiny_images
 
 
@@ -66,3 +68,19 @@ def test_greyscale_is_luma_and_resized_resamples_each_image():
     assert small.shape == (1, 2, 2) and small.images[1].unique().tolist() == [200]
     assert torch.equal(small.labels, data.labels) and small.checksum != grey.checksum
     assert grey.resized(4) is grey
+
+
+@pytest.mark.parametrize(
+    ("images", "labels", "message"),
+    [
+        (np.zeros((3, 4), np.uint8), np.zeros(3), "images must be N×H×W or N×C×H×W"),
+        (np.zeros((3, 4, 4), np.uint8), np.zeros(2), "3 images but labels of shape (2,)"),
+        (np.zeros((3, 4, 4), np.uint8), np.zeros((3, 1)), "3 images but labels of shape (3, 1)"),
+        (np.zeros((2, 4, 4), np.uint8), np.array([0, 2]), "labels run from 0 to 2, outside"),
+        (np.zeros((2, 4, 4), np.uint8), np.array([-1, 0]), "labels run from -1 to 0, outside"),
+    ],
+)
+def test_arrays_that_do_not_make_an_image_set_are_refused_naming_it(images, labels, message):
+    with pytest.raises(MinimaxlabError, match="data set hand \\(train\\)") as raised:
+        from_arrays("hand", "train", images, labels, ("a", "b"))
+    assert message in str(raised.value)

@@ -55,3 +55,14 @@ def test_point_set_batches_by_index():
 def test_unknown_name_is_a_one_line_error():
     with pytest.raises(MinimaxlabError, match="choose one of moons, ring8, grid25"):
         toy_distribution("spiral")
+
+
+def test_the_pacgan_ring_and_grid_are_the_papers():
+    # Lin et al. 2018, Table 1: 8 modes on the unit circle (σ 0.01); 25 at {−4, −2, 0, 2, 4}²
+    # (σ 0.05, the same grid as grid25), while gan-2d's ring8 keeps radius 2 and σ 0.02
+    ring = toy_distribution("pacgan-ring8")
+    assert ring.sigma == 0.01 and torch.allclose(ring.centres.norm(dim=1), torch.ones(8))
+    assert torch.allclose(ring.centres[2], torch.tensor([0.0, 1.0]), atol=1e-6)
+    grid = toy_distribution("pacgan-grid25")
+    assert grid.sigma == 0.05 and torch.equal(grid.centres, toy_distribution("grid25").centres)
+    assert toy_distribution("ring8").sigma == 0.02

@@ -4,10 +4,16 @@ import scipy.stats
 import torch
 
 from minimaxlab.data.toy2d import ToyDistribution, toy_distribution
-from minimaxlab.metrics.toy import energy_distance, evaluate_points, mode_statistics
+from minimaxlab.metrics.toy import (
+    energy_distance,
+    evaluate_points,
+    mode_statistics,
+    paper_mode_statistics,
+)
 
 RING = toy_distribution("ring8")  # σ 0.02: high quality within 0.06 of a centre
 GRID = toy_distribution("grid25")  # σ 0.05, centres on the even integers of [−4, 4]²
+PACGAN_RING = toy_distribution("pacgan-ring8")  # unit circle, σ 0.01: within 0.03
 
 
 def test_points_on_every_mode_cover_all_and_are_all_high_quality():
@@ -163,3 +169,48 @@ def test_energy_distance_is_exactly_zero_for_the_same_points_and_never_negative(
         assert (
             energy_distance(torch.randn(30, 2, generator=g), torch.randn(30, 2, generator=g)) >= 0
         )
+
+
+def test_papers_metrics_of_samples_all_on_one_mode():
+    stats = paper_mode_statistics(PACGAN_RING.centres[5].repeat(2500, 1), PACGAN_RING)
+    assert stats["modes_captured"] == 1 and stats["modes_covered"] == 1
+    assert stats["high_quality_fraction"] == 1.0
+    assert stats["reverse_kl"] == pytest.approx(np.log(8), abs=1e-12)  # KL(δ ‖ uniform) = log K
+    assert stats["mode_histogram"] == [0.0] * 5 + [1.0] + [0.0] * 2
+
+
+def test_papers_metrics_of_samples_spread_evenly_over_the_modes():
+    stats = paper_mode_statistics(GRID.centres.repeat(100, 1) + 0.01, GRID)
+    assert stats["modes_captured"] == 25 and stats["modes_covered"] == 25
+    assert stats["high_quality_fraction"] == 1.0 and stats["n_modes"] == 25
+    assert stats["reverse_kl"] == pytest.approx(0.0, abs=1e-12)
+
+
+def test_papers_metrics_at_the_3_sigma_boundary():
+    # σ 0.01: a sample 0.0299 from its mode is high quality and captures it; 0.0301 is not
+    inside = PACGAN_RING.centres[:1] + torch.tensor([[0.0299, 0.0]])
+    outside = PACGAN_RING.centres[:1] + torch.tensor([[0.0301, 0.0]])
+    assert paper_mode_statistics(inside, PACGAN_RING)["modes_captured"] == 1
+    assert paper_mode_statistics(inside, PACGAN_RING)["high_quality_fraction"] == 1.0
+    far = paper_mode_statistics(outside, PACGAN_RING)
+    assert far["modes_captured"] == 0 and far["high_quality_fraction"] == 0.0
+    # the histogram counts every sample's nearest mode, high quality or not
+    assert far["mode_histogram"][0] == 1.0 and far["reverse_kl"] == pytest.approx(np.log(8))
+
+
+def test_one_high_quality_sample_captures_a_mode_but_does_not_cover_it():
+    # 1,000 samples: 990 on mode 0, one on each of modes 1–7 (0.1%), two far from every mode
+    points = torch.cat(
+        (
+            PACGAN_RING.centres[0].repeat(991, 1),
+            PACGAN_RING.centres[1:],
+            torch.zeros(2, 2),
+        )
+    )
+    stats = paper_mode_statistics(points, PACGAN_RING)
+    assert stats["modes_captured"] == 8 and stats["modes_covered"] == 1
+    assert stats["high_quality_fraction"] == pytest.approx(998 / 1000)
+    histogram = np.array(stats["mode_histogram"])
+    assert histogram.sum() == pytest.approx(1.0)
+    expected = float((histogram[histogram > 0] * np.log(8 * histogram[histogram > 0])).sum())
+    assert stats["reverse_kl"] == pytest.approx(expected, rel=1e-12)

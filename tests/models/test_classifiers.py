@@ -19,3 +19,11 @@ def test_features_are_the_penultimate_layer_and_the_head_gives_the_logits():
     features = model.features(x)
     assert features.shape == (3, 12) and (features >= 0).all()  # after a ReLU
     assert torch.equal(model(x), model.head(features))
+
+
+def test_parameter_count_of_the_feature_classifier_on_28_pixel_grey_images():
+    convolutions = (1 * 9 + 1) * 32 + (32 * 9 + 1) * 64 + (64 * 9 + 1) * 64
+    features = (64 * 7 * 7 + 1) * 128  # two 2×2 poolings: 28 → 7
+    head = (128 + 1) * 10
+    model = FeatureClassifier(channels=1, image_size=28, num_classes=10, feature_dim=128)
+    assert sum(p.numel() for p in model.parameters()) == convolutions + features + head == 458_570

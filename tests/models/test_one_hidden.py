@@ -52,3 +52,9 @@ def test_network_initialisation_sets_every_hidden_bias():
     assert torch.equal(net.output.bias, torch.zeros(10))
     with pytest.raises(ValueError, match="activation must be one of"):
         OneHiddenLayerNet(4, 3, 2, "tanh")
+
+
+def test_parameter_count_at_the_dying_relu_sizes():
+    # configs/dying-relu.yaml: digits' 64 pixels, 100 hidden units, 10 classes
+    model = OneHiddenLayerNet(64, 100, 10, "relu")
+    assert sum(p.numel() for p in model.parameters()) == (64 + 1) * 100 + (100 + 1) * 10 == 7_510

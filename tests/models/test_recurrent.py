@@ -98,3 +98,14 @@ def test_inputs_of_the_wrong_shape_are_refused():
         LSTM(4, 8, 3)(torch.zeros(2, 5, 3))
     with pytest.raises(ValueError, match="expected inputs"):
         VanillaRNN(4, 8, 3)(torch.zeros(2, 0, 4))
+
+
+def count(model):
+    return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+
+def test_parameter_counts_at_the_spec_sizes():
+    # one-hot digits in (10), 128 hidden units, 10 logits out. The LSTM stacks its four gates:
+    # 4·128 rows of input (10) and recurrent (128) weights and a bias, then p = W_p h + b_p.
+    assert count(LSTM(10, 128, 10)) == 4 * 128 * (10 + 128 + 1) + 10 * 128 + 10 == 72_458
+    assert count(VanillaRNN(10, 128, 10)) == 128 * (10 + 128 + 1) + 10 * 128 + 10 == 19_082

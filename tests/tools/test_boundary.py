@@ -3,6 +3,7 @@ on a damaged run file or on an output path that cannot be written, prints one li
 path, exits with status 2 and leaves no half-written file."""
 
 import errno
+import json
 import os
 import shutil
 from types import SimpleNamespace
@@ -10,7 +11,7 @@ from types import SimpleNamespace
 import pytest
 
 from minimaxlab.tools import interpolate
-from tests.helpers import invoke, one_line_error
+from tests.helpers import held_by_another_process, invoke, one_line_error
 
 from .helpers import BrightnessClassifier
 
@@ -161,3 +162,48 @@ def test_a_run_folder_that_cannot_be_written(runs, command, case, monkeypatch):
     writable(run_dir)
     one_line_error(result, str(run_dir), "cannot write")
     assert no_half_written_files(run_dir.parent)
+
+
+@pytest.mark.parametrize("command", [c for c in INTO_THE_RUN if c != "report"])
+def test_a_run_folder_in_use_by_another_process_is_refused_and_left_as_it_was(runs, command):
+    run_dir, out = runs
+    before = contents(run_dir)
+    with held_by_another_process(run_dir / ".lock") as pid:
+        result = invoke(*command_line(command, run_dir, out))
+    one_line_error(result, str(run_dir), f"in use by another minimaxlab process (pid {pid})")
+    assert contents(run_dir) == before
+
+
+@pytest.mark.parametrize("case", ["a file where a folder should be", "no space left"])
+def test_data_fetch_into_a_place_that_cannot_be_written(fake_mnist, tmp_path, case, monkeypatch):
+    data = tmp_path / "data"
+    data.mkdir()
+    monkeypatch.setenv("MINIMAXLAB_DATA", str(data))
+    block(data, case, monkeypatch)
+    result = invoke("data", "fetch", "mnist", "--no-apt")
+    monkeypatch.undo()
+    one_line_error(result, str(data), "cannot write")
+    assert "could not download" not in result.stderr  # the disk refused, not the mirrors
+    assert not data.is_dir() or not list(data.rglob("*ubyte*"))
+
+
+def test_data_that_vanishes_after_training_keeps_the_trained_run(fake_mnist, tmp_path, monkeypatch):
+    from minimaxlab.gan.trainer import GanTrainer
+
+    train = GanTrainer.train
+
+    def train_then_lose_the_data(self, *args, **kwargs):
+        summary = train(self, *args, **kwargs)
+        shutil.rmtree(fake_mnist)  # an unmounted disk, a cleaned-up folder
+        return summary
+
+    monkeypatch.setattr(GanTrainer, "train", train_then_lose_the_data)
+    run_dir = tmp_path / "run"
+    result = invoke(
+        "run", "gan-mnist", *SMOKE, "--out", run_dir, "data.name=mnist",
+        f"data.root={fake_mnist}", "evaluation.enabled=true", "evaluation.n=8",
+    )  # fmt: skip
+    one_line_error(result, "data set 'mnist' not found", "minimaxlab data fetch")
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert summary["status"] == "finished" and "evaluation" not in summary
+    assert (run_dir / "checkpoint.pt").is_file() and (run_dir / "report.html").is_file()

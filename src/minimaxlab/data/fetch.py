@@ -8,11 +8,11 @@ import os
 import sys
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
-from minimaxlab.atomic import atomic_path
+from minimaxlab.atomic import UnwritablePath, atomic_path
 from minimaxlab.errors import MinimaxlabError
 
 _CHUNK = 1 << 20  # 1 MiB
@@ -39,19 +39,16 @@ def download(
             # rejected, or interrupted download never leaves anything at dest.
             with atomic_path(dest) as tmp:
                 tmp_name = str(tmp)
-                with urllib.request.urlopen(url, timeout=timeout) as response, open(tmp, "wb") as f:
-                    _copy(response, f, _content_length(response), dest.name, progress)
+                with _opened(url, timeout) as response, open(tmp, "wb") as f:
+                    _copy(_chunks(response), f, _content_length(response), dest.name, progress)
                     f.flush()
                     os.fsync(f.fileno())
                 verify(tmp)
             return dest
-        except urllib.error.HTTPError as exc:  # before URLError, of which it is a subclass
-            failures.append(f"{url} (HTTP {exc.code} {exc.reason})")
-        except urllib.error.URLError as exc:
-            failures.append(f"{url} ({exc.reason})")
-        except (OSError, http.client.HTTPException, ValueError) as exc:
-            # OSError covers timeouts and dropped connections; ValueError a malformed URL.
-            failures.append(f"{url} ({type(exc).__name__}: {exc})")
+        except _MirrorFailed as failed:
+            failures.append(f"{url} ({_reason(failed.__cause__)})")
+        except UnwritablePath:
+            raise  # the disk refused: another mirror will not help
         except MinimaxlabError as exc:
             # verify's message names the (now deleted) temporary file and ends with advice
             # after a ";" that the final message replaces; keep only what was wrong.
@@ -64,6 +61,42 @@ def download(
         f"could not download {dest.name}: {tried}; download the file by hand into "
         f"{dest.parent} or set MINIMAXLAB_DATA to a folder that holds it"
     )
+
+
+class _MirrorFailed(Exception):
+    """A mirror could not be reached or read. Not an OSError: inside atomic_path an OSError
+    means the disk refused the write (UnwritablePath), and a network error is no such thing."""
+
+
+# What a mirror that cannot be reached or read raises (OSError: timeouts, dropped connections;
+# ValueError: a malformed URL)
+_NETWORK_ERRORS = (OSError, http.client.HTTPException, ValueError)
+
+
+def _opened(url: str, timeout: float) -> Any:
+    try:
+        return urllib.request.urlopen(url, timeout=timeout)
+    except _NETWORK_ERRORS as exc:
+        raise _MirrorFailed from exc
+
+
+def _chunks(response: BinaryIO) -> Iterator[bytes]:
+    while True:
+        try:
+            chunk = response.read(_CHUNK)
+        except _NETWORK_ERRORS as exc:
+            raise _MirrorFailed from exc
+        if not chunk:
+            return
+        yield chunk
+
+
+def _reason(exc: BaseException | None) -> str:
+    if isinstance(exc, urllib.error.HTTPError):  # before URLError, of which it is a subclass
+        return f"HTTP {exc.code} {exc.reason}"
+    if isinstance(exc, urllib.error.URLError):
+        return str(exc.reason)
+    return f"{type(exc).__name__}: {exc}"
 
 
 def sha256_file(path: str | Path) -> str:
@@ -85,10 +118,12 @@ def _content_length(response: object) -> int | None:
         return None
 
 
-def _copy(src: BinaryIO, dst: BinaryIO, total: int | None, name: str, progress: bool) -> None:
-    """Copy ``src`` to ``dst`` in chunks, with a rich progress bar on stderr if asked."""
+def _copy(
+    chunks: Iterator[bytes], dst: BinaryIO, total: int | None, name: str, progress: bool
+) -> None:
+    """Write ``chunks`` to ``dst``, with a rich progress bar on stderr if asked."""
     if not progress:
-        while chunk := src.read(_CHUNK):
+        for chunk in chunks:
             dst.write(chunk)
         return
     # Imported here so that quiet downloads (tests, scripts) do not pay for rich.
@@ -98,6 +133,6 @@ def _copy(src: BinaryIO, dst: BinaryIO, total: int | None, name: str, progress: 
     columns = (*Progress.get_default_columns(), DownloadColumn(), TransferSpeedColumn())
     with Progress(*columns, console=Console(file=sys.stderr), transient=True) as bar:
         task = bar.add_task(f"downloading {name}", total=total)
-        while chunk := src.read(_CHUNK):
+        for chunk in chunks:
             dst.write(chunk)
             bar.advance(task, len(chunk))

@@ -9,6 +9,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from minimaxlab.errors import MinimaxlabError
+
 DIGITS_TEST_FRACTION = 0.2
 DIGITS_SPLIT_SEED = 0  # a fixed split, so every run and every cache sees the same test digits
 LUMA_WEIGHTS = (0.299, 0.587, 0.114)
@@ -90,11 +92,29 @@ def from_arrays(
     class_names: tuple[str, ...],
     checksum: str | None = None,
 ) -> ImageSet:
-    """An ImageSet from N×H×W or N×C×H×W uint8 images and integer labels (on the CPU)."""
+    """An ImageSet from N×H×W or N×C×H×W uint8 images and integer labels (on the CPU); arrays
+    of another shape, a label count that is not the image count, or a label that names no
+    class are refused (a loader's file can hold any of them)."""
+    labels = np.asarray(labels)
+    where = f"data set {name} ({split})"
+    if images.ndim not in (3, 4):
+        raise MinimaxlabError(
+            f"{where}: images must be N×H×W or N×C×H×W, not an array of shape {images.shape}"
+        )
+    if labels.shape != (len(images),):
+        raise MinimaxlabError(
+            f"{where}: {len(images)} images but labels of shape {labels.shape}; each image needs "
+            "one label (check that the image and label files belong together)"
+        )
+    if len(labels) and (labels.min() < 0 or labels.max() >= len(class_names)):
+        raise MinimaxlabError(
+            f"{where}: labels run from {labels.min()} to {labels.max()}, outside the "
+            f"{len(class_names)} classes 0–{len(class_names) - 1}"
+        )
     if images.ndim == 3:
         images = images[:, None]
     images_t = torch.from_numpy(np.ascontiguousarray(images, dtype=np.uint8))
-    labels_t = torch.from_numpy(np.asarray(labels, dtype=np.int64))
+    labels_t = torch.from_numpy(labels.astype(np.int64))
     if checksum is None:
         digest = hashlib.sha256(images_t.numpy().tobytes())
         digest.update(labels_t.numpy().tobytes())

@@ -1,4 +1,5 @@
-"""Two-dimensional toy data (shared/SPEC.md): two moons, 8 Gaussians on a ring, a 5×5 grid.
+"""Two-dimensional toy data (shared/SPEC.md): two moons, 8 Gaussians on a ring, a 5×5 grid, and
+the PacGAN paper's versions of the ring and the grid (mode-bench).
 
 Each distribution knows its modes, so that samples can be scored by their distance to them
 (metrics/toy.py): the Gaussian mixtures' modes are their centres; the moons' modes are the two
@@ -17,7 +18,10 @@ from minimaxlab.errors import MinimaxlabError
 from minimaxlab.reproducibility import derived_seed
 
 ToyName = Literal["moons", "ring8", "grid25"]
-TOY_NAMES: tuple[str, ...] = ("moons", "ring8", "grid25")
+# The set-up of Lin et al. 2018 (PacGAN), Table 1: a ring of 8 on the unit circle, σ 0.01, and
+# a 5×5 grid at {−4, −2, 0, 2, 4}², σ 0.05 (the same grid as grid25, named for the benchmark).
+PacganToyName = Literal["pacgan-ring8", "pacgan-grid25"]
+TOY_NAMES: tuple[str, ...] = ("moons", "ring8", "grid25", "pacgan-ring8", "pacgan-grid25")
 
 
 @dataclass(frozen=True)
@@ -76,18 +80,24 @@ def _moons() -> ToyDistribution:
     return ToyDistribution("moons", 0.05, centres, radius=scale, halves=(1, -1))
 
 
-def _ring8() -> ToyDistribution:
+def _ring8(name: str = "ring8", radius: float = 2.0, sigma: float = 0.02) -> ToyDistribution:
     angles = torch.arange(8) * (2 * math.pi / 8)
-    return ToyDistribution("ring8", 0.02, 2.0 * torch.stack((angles.cos(), angles.sin()), 1))
+    return ToyDistribution(name, sigma, radius * torch.stack((angles.cos(), angles.sin()), 1))
 
 
-def _grid25() -> ToyDistribution:
+def _grid25(name: str = "grid25") -> ToyDistribution:
     ticks = torch.arange(-2, 3, dtype=torch.float32) * 2.0
     centres = torch.cartesian_prod(ticks, ticks)
-    return ToyDistribution("grid25", 0.05, centres)
+    return ToyDistribution(name, 0.05, centres)
 
 
-_BUILDERS = {"moons": _moons, "ring8": _ring8, "grid25": _grid25}
+_BUILDERS = {
+    "moons": _moons,
+    "ring8": _ring8,
+    "grid25": _grid25,
+    "pacgan-ring8": lambda: _ring8("pacgan-ring8", radius=1.0, sigma=0.01),
+    "pacgan-grid25": lambda: _grid25("pacgan-grid25"),
+}
 
 
 def toy_distribution(name: str) -> ToyDistribution:

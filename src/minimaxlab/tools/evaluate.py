@@ -11,11 +11,12 @@ from minimaxlab.errors import MinimaxlabError
 from minimaxlab.metrics.evaluate import evaluate_generator, plot_class_histograms
 from minimaxlab.metrics.features import ClassifierSpec
 from minimaxlab.report.html import metric_rows
-from minimaxlab.runs import Run
+from minimaxlab.runs import Run, writes_into_run
 from minimaxlab.tools.generators import load_generator, run_images
 from minimaxlab.tools.report import write_run_report
 
 
+@writes_into_run
 def evaluate_run(
     run_dir: str | os.PathLike,
     n: int = 10000,

@@ -17,7 +17,7 @@ from minimaxlab.latent.interpolate import Mode, check_mode, interpolation_path, 
 from minimaxlab.latent.labels import conditioned, nearest_end
 from minimaxlab.metrics.features import load_or_train_classifier
 from minimaxlab.plots import save_image_grid
-from minimaxlab.runs import Run
+from minimaxlab.runs import Run, writes_into_run
 from minimaxlab.tools.generators import load_generator, run_images
 from minimaxlab.tools.report import write_run_report
 
@@ -57,6 +57,7 @@ def choose_ends(
     return Ends(codes[ends], None if labels is None else labels[ends], names)
 
 
+@writes_into_run
 def interpolate_run(
     run_dir: str | os.PathLike,
     steps: int = 7,

@@ -11,11 +11,12 @@ from minimaxlab.errors import MinimaxlabError
 from minimaxlab.latent.invert import invert
 from minimaxlab.latent.labels import conditioned
 from minimaxlab.plots import save_image_grid
-from minimaxlab.runs import Run
+from minimaxlab.runs import Run, writes_into_run
 from minimaxlab.tools.generators import load_generator, run_images
 from minimaxlab.tools.report import write_run_report
 
 
+@writes_into_run
 def invert_run(
     run_dir: str | os.PathLike,
     images: int = 5,
