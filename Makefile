@@ -21,10 +21,12 @@ data: install
 demo: data
 	$(BIN)/minimaxlab run dcgan-fashion --profile quick
 
-# Reference loop against the trainer, both in this process: images/s, ratio, peak memory.
+# Reference loop against the trainer, in one process, at 2 threads and all: images/s, the
+# ratio, peak memory, the load average; then each train.speed switch on against off (--levers).
 # BENCH_ARGS="--device cuda --data fashion-mnist" etc.; results in benchmarks/results/.
 bench: install
 	$(BIN)/python benchmarks/throughput.py $(BENCH_ARGS)
+	$(BIN)/python benchmarks/throughput.py --levers $(BENCH_ARGS)
 
 # mode-bench's trials trained at once against one at a time, in one process (ratio in JSON).
 # MODE_BENCH_ARGS="--device cuda --trials 10 --steps 500"; results in benchmarks/results/.

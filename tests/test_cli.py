@@ -99,6 +99,9 @@ def test_a_run_writes_its_whole_folder(tmp_path):
     result = run_tiny(out)
     assert result.exit_code == 0, result.output
     assert result.stdout.strip().splitlines()[-1] == str(out)  # the run folder, printed last
+    lines = result.stdout.strip().splitlines()
+    assert "  epochs 2" in lines and any(line.startswith("  wall time ") for line in lines)
+    assert lines[-2] == f"report: {out / 'report.html'}"
     for name in (
         "config.yaml",
         "env.json",

@@ -6,8 +6,11 @@ import torch.distributed as dist
 from minimaxlab import distributed
 
 
-def test_outside_a_process_group_this_process_is_the_only_one():
+def test_outside_a_process_group_this_process_is_the_only_one(monkeypatch):
     assert not distributed.launched()
+    monkeypatch.setenv("WORLD_SIZE", "1")  # torchrun --nproc_per_node 1
+    assert distributed.launched()
+    monkeypatch.delenv("WORLD_SIZE")
     assert distributed.process_group() is None and distributed.is_main()
     values = torch.tensor([1.0, 3.0])
     assert distributed.mean_over_processes(values) is values

@@ -48,8 +48,15 @@ def test_index_cards_show_the_key_numbers_of_the_summary(entries, tiny_lab):
     html = tiny_lab[1].read_text()
     summary = Run(entries["gan-2d"].run_dir).read_summary()
     card = html.split('id="gan-2d">')[1].split("</section>")[0]
-    for key in ("best_setting", "best_energy_distance", "best_high_quality_fraction"):
-        assert f'<th>{key}</th><td class="num">{format_value(summary[key])}</td>' in card
+    for label, key in (
+        ("best setting", "best_setting"),
+        ("energy distance of the best", "best_energy_distance"),
+        ("high-quality fraction of the best", "best_high_quality_fraction"),
+    ):
+        assert f'<th>{label}</th><td class="num">{format_value(summary[key])}</td>' in card
+    # no card names a number by a dotted summary key
+    labels = re.findall(r"<th>([^<]*)</th><td class=\"num\">", html)
+    assert labels and not [label for label in labels if re.search(r"\w\.\w", label)]
 
 
 def test_results_table_has_a_row_per_experiment(tiny_lab):
@@ -57,6 +64,8 @@ def test_results_table_has_a_row_per_experiment(tiny_lab):
     assert len(table) == 2 + len(NAMES)
     assert any(f"| `{SKIPPED}` | skipped (needs fashion-mnist" in row for row in table)
     assert any(row.startswith(f"| `{BROKEN}` | failed (RuntimeError") for row in table)
+    (row,) = [row for row in table if row.startswith("| `gan-2d` |")]
+    assert "energy distance of the best " in row and "best_energy_distance" not in row
 
 
 def test_selection_keeps_the_registry_order_and_rejects_unknown_names():

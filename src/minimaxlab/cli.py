@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import os
 import sys
+import time
 import warnings
 from pathlib import Path
 from typing import Annotated
@@ -103,6 +104,9 @@ def run(
     if name is not None and "=" in name:  # `run --resume DIR key=value`: no name given
         overrides.insert(0, name)
         name = None
+    from minimaxlab.tools.report import closing_lines
+
+    start = time.perf_counter()
     run_dir = run_experiment(
         name,
         profile=profile,
@@ -114,7 +118,8 @@ def run(
         progress=progress,
     )
     if os.environ.get("RANK", "0") == "0":  # under torchrun, rank 0 wrote the run
-        typer.echo(f"report: {run_dir.report_path}")
+        for line in closing_lines(run_dir, time.perf_counter() - start):
+            typer.echo(line)
         typer.echo(str(run_dir.path))
 
 

@@ -27,6 +27,13 @@ class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
 
+class LoggingConfig(StrictModel):
+    """Where a run's records go besides its folder."""
+
+    # stream records and sample grids to RUN/tensorboard/ (the tensorboard extra)
+    tensorboard: bool = False
+
+
 class ExperimentConfig(StrictModel):
     """What every experiment's config has."""
 
@@ -37,6 +44,7 @@ class ExperimentConfig(StrictModel):
     # (multi-threaded CPU kernels may round differently from run to run), deterministic GPU
     # kernels. Within one process, and across a stop and resume, runs repeat without it.
     deterministic: bool = False
+    logging: LoggingConfig = LoggingConfig()
 
 
 def configs_dir() -> Path:

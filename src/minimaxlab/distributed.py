@@ -16,8 +16,9 @@ from minimaxlab.device import resolve_device
 
 
 def launched() -> bool:
-    """Whether this process is one of several started by torchrun."""
-    return int(os.environ.get("WORLD_SIZE", "1")) > 1
+    """Whether torchrun started this process: it sets WORLD_SIZE, also to 1, so that
+    ``torchrun --nproc_per_node 1`` trains through DistributedDataParallel too."""
+    return int(os.environ.get("WORLD_SIZE", "0")) >= 1
 
 
 def setup(device_spec: str) -> torch.device:

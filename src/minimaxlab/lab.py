@@ -21,7 +21,8 @@ from minimaxlab.experiments import EXPERIMENTS
 from minimaxlab.experiments.base import missing_data
 from minimaxlab.interrupt import TrainingInterrupted
 from minimaxlab.launch import run_experiment
-from minimaxlab.report.index import IndexCard, headline_figure, key_numbers, write_index
+from minimaxlab.report.index import IndexCard, headline_figure, write_index
+from minimaxlab.report.numbers import shown_numbers
 from minimaxlab.runs import DEFAULT_ROOT, Run
 
 
@@ -168,7 +169,7 @@ def _card(entry: LabEntry) -> IndexCard:
         run_dir=entry.run_dir,
     )
     if entry.run_dir is not None and entry.run_dir.is_dir():
-        card.numbers = key_numbers(Run(entry.run_dir).read_summary(), experiment.key_numbers)
+        card.numbers = shown_numbers(Run(entry.run_dir).read_summary(), experiment.key_numbers)
         card.figure = headline_figure(entry.run_dir, experiment.headline_figure)
     return card
 
@@ -177,7 +178,7 @@ def results_table(entries: Sequence[LabEntry]) -> str:
     """A Markdown table of the lab: status, time and key numbers of each experiment."""
     lines = ["| experiment | status | time | key numbers |", "|---|---|---|---|"]
     for card in map(_card, entries):
-        numbers = "; ".join(f"{k} {v}" for k, v in card.numbers.items())
+        numbers = "; ".join(number.text() for number in card.numbers)
         status = card.status + (f" ({card.reason})" if card.reason else "")
         seconds = "—" if card.seconds is None else f"{card.seconds:,.0f} s"
         lines.append(f"| `{card.name}` | {status} | {seconds} | {numbers or '—'} |")

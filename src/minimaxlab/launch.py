@@ -26,6 +26,7 @@ from minimaxlab.experiments import Experiment, RunContext, get_experiment
 from minimaxlab.interrupt import StopSignal, TrainingInterrupted
 from minimaxlab.reproducibility import environment_info, seed_everything
 from minimaxlab.runs import LOCK_FILE, Run
+from minimaxlab.tensorboard import require_tensorboard
 from minimaxlab.tools.evaluate import evaluate_run
 from minimaxlab.tools.report import write_run_report
 
@@ -59,6 +60,8 @@ def run_experiment(
     else:
         experiment = get_experiment(name)
         config = resolve_config(experiment.config_class, name, profile, extra)
+    if config.logging.tensorboard:  # before a folder is made for a run that cannot start
+        require_tensorboard()
     if not distributed.launched():
         return _run(
             experiment, config, resolve_device(config.device), profile, out, resume, progress
@@ -138,7 +141,10 @@ def _run(
         run = Run.open(resume)
     else:  # ranks other than 0 get a Run object but never write to it (GanTrainer checks)
         run = Run.create(experiment.name, out) if main else Run(out or "unwritten-run")
-    with run.lock() if main else contextlib.nullcontext():
+    with (
+        run.lock() if main else contextlib.nullcontext(),
+        run.streaming(main and config.logging.tensorboard),
+    ):
         try:
             _run_in(run, experiment, config, torch_device, profile, resume is not None, progress)
         except MinimaxlabError:

@@ -30,6 +30,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...], str], ...] = (
             "checkpoint",
             "generative",
             "plots",
+            "tensorboard",
             "device",
             "distributed",
             "atomic",

@@ -1,4 +1,9 @@
-"""Figures: image grids, progress GIFs and loss curves, written atomically as PNG/GIF files."""
+"""Figures: image grids, progress GIFs and loss curves, written atomically as PNG/GIF files.
+
+Plots are ``matplotlib.figure.Figure`` objects drawn straight to files: they need no pyplot
+backend, so importing this module never chooses one (a Jupyter kernel keeps its inline backend,
+and the figures of an exported notebook show).
+"""
 
 from __future__ import annotations
 
@@ -8,16 +13,21 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import matplotlib
-
-matplotlib.use("Agg")  # files only; no display needed on servers and in CI
-import matplotlib.pyplot as plt
 import numpy as np
 import torch
+from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 from PIL import Image
 
 from minimaxlab.atomic import atomic_path
+
+
+def subplots(
+    *grid: int, figsize: tuple[float, float], dpi: int = 110, layout: str | None = None, **kwargs
+) -> tuple[Figure, Any]:
+    """``plt.subplots`` on a bare Figure: saved with ``savefig``, never shown, never closed."""
+    fig = Figure(figsize=figsize, dpi=dpi, layout=layout)
+    return fig, fig.subplots(*grid, **kwargs)
 
 
 def image_grid(images: torch.Tensor, nrow: int | None = None, padding: int = 2) -> np.ndarray:
@@ -79,7 +89,7 @@ def plot_curves(
 ) -> bool:
     """Plot ``keys`` against ``x`` from metric records; False when there is nothing to plot."""
     records = [r for r in records if x in r]
-    fig, ax = plt.subplots(figsize=(7, 3.5), dpi=110)
+    fig, ax = subplots(figsize=(7, 3.5))
     plotted = False
     for key in keys:
         points = [(r[x], r[key]) for r in records if r.get(key) is not None]
@@ -96,7 +106,6 @@ def plot_curves(
         fig.tight_layout()
         with atomic_path(path) as tmp:
             fig.savefig(tmp, format="png")
-    plt.close(fig)
     return plotted
 
 
@@ -115,8 +124,8 @@ def plot_line_panels(
     ``reference`` draws a dotted horizontal line ``(y, label)``, such as chance level;
     ``styles`` gives matplotlib keywords (color, linestyle) per line label; ``xticks`` places
     the x ticks (else integer ticks where matplotlib likes)."""
-    fig, axes = plt.subplots(
-        1, len(panels), figsize=(1 + 4.2 * len(panels), 3.6), dpi=110, sharey=True, squeeze=False
+    fig, axes = subplots(
+        1, len(panels), figsize=(1 + 4.2 * len(panels), 3.6), sharey=True, squeeze=False
     )
     for ax, (title, lines) in zip(axes[0], panels.items(), strict=True):
         for label, (xs, ys) in lines.items():
@@ -138,7 +147,6 @@ def plot_line_panels(
     fig.tight_layout()
     with atomic_path(path) as tmp:
         fig.savefig(tmp, format="png")
-    plt.close(fig)
 
 
 def plot_bars(
@@ -149,7 +157,7 @@ def plot_bars(
     ylabel: str = "",
 ) -> None:
     """Grouped bars: one group per label, one bar per series."""
-    fig, ax = plt.subplots(figsize=(7, 3), dpi=110)
+    fig, ax = subplots(figsize=(7, 3))
     positions = np.arange(len(labels))
     width = 0.8 / len(series)
     for i, (name, values) in enumerate(series.items()):
@@ -161,7 +169,6 @@ def plot_bars(
     fig.tight_layout()
     with atomic_path(path) as tmp:
         fig.savefig(tmp, format="png")
-    plt.close(fig)
 
 
 @dataclass
@@ -183,7 +190,7 @@ def plot_point_panels(
     """A grid of scatter panels sharing one colour scale for the surfaces."""
     ncols = min(ncols, len(panels))
     nrows = math.ceil(len(panels) / ncols)
-    fig, axes = plt.subplots(
+    fig, axes = subplots(
         nrows,
         ncols,
         figsize=(3.2 * ncols + 0.8, 3.3 * nrows),
@@ -217,14 +224,13 @@ def plot_point_panels(
         fig.suptitle(title, fontsize=10)
     with atomic_path(path) as tmp:
         fig.savefig(tmp, format="png", bbox_inches="tight")
-    plt.close(fig)
 
 
 def plot_beliefs(
     runs: dict[str, Sequence[dict[str, Any]]], path: str | os.PathLike, title: str = ""
 ) -> None:
     """Mean D(x) (solid) and D(G(z)) (dashed) against epoch, one colour per labelled run."""
-    fig, ax = plt.subplots(figsize=(7, 3.5), dpi=110)
+    fig, ax = subplots(figsize=(7, 3.5))
     for i, (label, records) in enumerate(runs.items()):
         rows = [r for r in records if r.get("d_real") is not None]
         epochs = [r["epoch"] for r in rows]
@@ -240,7 +246,6 @@ def plot_beliefs(
     fig.tight_layout()
     with atomic_path(path) as tmp:
         fig.savefig(tmp, format="png")
-    plt.close(fig)
 
 
 def save_labelled_rows(
@@ -252,8 +257,8 @@ def save_labelled_rows(
     """Rows of images in [−1, 1] (each N×C×H×W), one strip per row with its label at the
     left: a conditional generator's classes, or the pairs of an interpolation."""
     columns = max(images.shape[0] for images in rows)
-    fig, axes = plt.subplots(
-        len(rows), 1, figsize=(2 + 0.6 * columns, 0.2 + 0.65 * len(rows)), dpi=110, squeeze=False
+    fig, axes = subplots(
+        len(rows), 1, figsize=(2 + 0.6 * columns, 0.2 + 0.65 * len(rows)), squeeze=False
     )
     for ax, images, label in zip(axes[:, 0], rows, labels, strict=True):
         strip = image_grid(images, nrow=columns)
@@ -267,4 +272,3 @@ def save_labelled_rows(
     fig.tight_layout()
     with atomic_path(path) as tmp:
         fig.savefig(tmp, format="png")
-    plt.close(fig)

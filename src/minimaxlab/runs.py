@@ -10,6 +10,7 @@ runs/<experiment>-<timestamp>/
     .lock           held by the one process writing into the folder (Run.lock)
     figures/        images the report shows
     report.html
+    tensorboard/    with logging.tensorboard=true: a live copy of the records and grids
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ import yaml
 from minimaxlab.atomic import atomic_write_text, make_folder, writing
 from minimaxlab.checkpoint import UNSAFE, load_checkpoint, save_checkpoint
 from minimaxlab.errors import MinimaxlabError
+from minimaxlab.tensorboard import FOLDER as TENSORBOARD_FOLDER
+from minimaxlab.tensorboard import TensorBoardStream
 
 DEFAULT_ROOT = Path("runs")
 LOCK_FILE = ".lock"  # held (flock) by the process writing into the folder
@@ -71,6 +74,8 @@ class Run:
 
     def __init__(self, path: str | os.PathLike) -> None:
         self.path = Path(path)
+        # the live TensorBoard view of the records and grids (start_stream), or None
+        self.stream: TensorBoardStream | None = None
 
     # ---- creating and opening -------------------------------------------------------------
     @classmethod
@@ -234,6 +239,28 @@ class Run:
             ) from None
         with writing(self.metrics_path), os.fdopen(fd, "a", encoding="utf-8") as f:
             f.write(json.dumps(_jsonable(record)) + "\n")
+        if self.stream is not None:
+            self.stream.add_record(record)
+
+    @contextlib.contextmanager
+    def streaming(self, tensorboard: bool) -> Iterator[None]:
+        """While inside, with ``tensorboard``: records and grids also stream to
+        ``tensorboard/`` (see minimaxlab.tensorboard); the run folder stays the record."""
+        if not tensorboard:
+            yield
+            return
+        self.stream = TensorBoardStream(self.path / TENSORBOARD_FOLDER)
+        try:
+            yield
+        finally:
+            self.stream.close()
+            self.stream = None
+
+    def stream_grid(self, tag: str, images: torch.Tensor, step: int, nrow: int | None) -> None:
+        """Show a grid of images in [−1, 1] in the live view, if one is open (files are
+        written by the caller, as ever)."""
+        if self.stream is not None:
+            self.stream.add_grid(tag, images, step, nrow)
 
     def metrics(self) -> Iterator[dict[str, Any]]:
         """The logged records. A line torn by a kill mid-write (not JSON; a resumed run may

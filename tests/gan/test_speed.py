@@ -242,6 +242,9 @@ def test_a_run_records_the_speed_it_trained_with(tmp_path):
         "channels_last": False,
         "compile": False,
         "cuda_graphs": False,
+        "joint_discriminator": False,
+        "optimizer": "for-loop",
+        "lean_steps": True,
     }
     assert (run.path / "report.html").is_file()
 
@@ -254,21 +257,100 @@ def test_torchrun_is_refused_for_experiments_that_do_not_train_data_parallel(mon
         run_experiment("dynamics", profile="quick", device="cpu")
 
 
-def test_the_benchmark_runs_both_paths_and_writes_its_json(tmp_path):
-    import importlib.util
-    from pathlib import Path
+MLP = (MLPGenerator, MLPDiscriminator)  # D without batch norm or dropout: joint is exact
 
-    script = Path(__file__).parents[2] / "benchmarks" / "throughput.py"
-    spec = importlib.util.spec_from_file_location("throughput", script)
-    throughput = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(throughput)
-    out = tmp_path / "bench.json"
-    args = ["--device", "cpu", "--batch-size", "8", "--steps", "2", "--warmup", "1"]
-    args += ["--repeats", "1", "--models", "mlp", "--speed", "precision=float32"]
-    throughput.main([*args, "--out", str(out)])
-    result = json.loads(out.read_text())["models"]["mlp"]
-    assert result["reference"]["images_per_s"] > 0 and result["trainer"]["images_per_s"] > 0
-    assert result["speedup"] == pytest.approx(
-        result["trainer"]["images_per_s"] / result["reference"]["images_per_s"]
-    )
-    assert result["trainer_settings"]["precision"] == "float32"
+
+def counted_calls(module):
+    calls = []
+    module.register_forward_hook(lambda m, i, out: calls.append(i[0].shape[0]))
+    return calls
+
+
+def test_switches_read_yaml_on_and_off_as_meant():
+    from minimaxlab.config import apply_overrides
+
+    data = apply_overrides({}, GanTrainConfig, ["speed.compile=off", "speed.lean_steps=on"])
+    speed = GanTrainConfig.model_validate(data).speed
+    assert (speed.compile, speed.lean_steps) == ("off", "on")
+
+
+def test_auto_keeps_the_numbers_the_lab_was_made_with():
+    speed = resolve_speed(SpeedConfig(), CPU)
+    assert not speed.joint_discriminator and speed.lean_steps
+    assert speed.optimizer == "for-loop" and speed.adam_options == {"foreach": False}
+    assert resolve_speed(SpeedConfig(optimizer="fused"), CPU).adam_options == {"fused": True}
+
+
+def test_one_discriminator_forward_over_real_and_fake_is_the_same_step(tmp_path):
+    data = tiny_images(32)
+    runs, calls = {}, {}
+    for joint in ("off", "on"):
+        speed = SpeedConfig(precision="float32", joint_discriminator=joint)
+        trainer = make_trainer(tmp_path / joint, data, models=MLP, speed=speed)
+        assert trainer.speed.joint_discriminator is (joint == "on")
+        calls[joint] = counted_calls(trainer.discriminator)
+        trainer.train()
+        runs[joint] = full_state(trainer)
+    assert calls["off"][:3] == [8, 8, 8]  # real, fake, then G's update
+    assert calls["on"][:2] == [16, 8]  # real and fake at once, then G's update
+    assert len(calls["on"]) == 2 * 4 and len(calls["off"]) == 3 * 4
+    for part in ("generator", "discriminator"):
+        for key, value in runs["off"][part].items():
+            torch.testing.assert_close(runs["on"][part][key], value, rtol=1e-5, atol=1e-6)
+
+
+def test_joint_discriminator_is_refused_when_d_has_batch_norm(tmp_path):
+    assert trainer_module.has_batch_norm(DCGANGenerator())
+    assert not trainer_module.has_batch_norm(DCGANDiscriminator())
+    with pytest.raises(MinimaxlabError, match="joint_discriminator=on.*batch norm"):
+        make_trainer(
+            tmp_path,
+            tiny_images(16),
+            models=(MLPGenerator, DCGANGenerator),  # a "D" with batch norm
+            speed=SpeedConfig(joint_discriminator="on"),
+        )
+
+
+@pytest.mark.parametrize("optimizer", ["fused", "foreach"])
+def test_fused_and_foreach_adam_train_the_for_loop_weights_and_resume_exactly(tmp_path, optimizer):
+    data = tiny_images(40)
+    reference = make_trainer(tmp_path / "for-loop", data, models=MLP, speed=FLOAT32)
+    reference.train()
+    speed = SpeedConfig(precision="float32", optimizer=optimizer)
+    straight = make_trainer(tmp_path / "straight", data, models=MLP, speed=speed)
+    assert straight.generator_optimizer.param_groups[0][optimizer] is True
+    straight.train()
+    for part in ("generator", "discriminator"):
+        for key, value in full_state(reference)[part].items():
+            torch.testing.assert_close(full_state(straight)[part][key], value)
+    stopped = make_trainer(tmp_path / "stopped", data, models=MLP, speed=speed)
+    stopped.train(max_steps=2)
+    resumed = make_trainer(tmp_path / "stopped", data, models=MLP, speed=speed)
+    resumed.load_state_dict(Run(tmp_path / "stopped").load_checkpoint())
+    resumed.train()
+    assert_bitwise_equal(full_state(straight), full_state(resumed))
+
+
+@pytest.mark.parametrize("lean", ["on", "off"])
+def test_lean_steps_move_the_bar_in_batches_and_change_no_number(tmp_path, monkeypatch, lean):
+    advances = []
+    original = trainer_module.Progress.update
+
+    def update(self, task, advance=None, **fields):
+        if advance is not None:
+            advances.append(advance)
+        return original(self, task, advance=advance, **fields)
+
+    monkeypatch.setattr(trainer_module.Progress, "update", update)
+    monkeypatch.setattr(trainer_module, "PROGRESS_EVERY_S", 3600.0)
+    data = tiny_images(32)  # 4 steps of 8: one epoch
+    speed = SpeedConfig(precision="float32", lean_steps=lean)
+    trainer = make_trainer(tmp_path / lean, data, speed=speed)
+    trainer.config.log_every = 100
+    trainer.train()
+    assert sum(advances) == 4
+    assert [a for a in advances if a] == ([4] if lean == "on" else [1, 1, 1, 1])
+    plain = make_trainer(tmp_path / "plain", data, speed=FLOAT32)
+    plain.config.log_every = 100
+    plain.train()
+    assert_bitwise_equal(full_state(plain), full_state(trainer))

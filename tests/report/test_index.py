@@ -7,23 +7,12 @@ import torch
 from PIL import Image
 
 from minimaxlab.plots import save_image_grid
-from minimaxlab.report.index import IndexCard, headline_figure, key_numbers, write_index
+from minimaxlab.report.index import IndexCard, headline_figure, write_index
+from minimaxlab.report.numbers import ShownNumber
 from minimaxlab.runs import Run
 
 
 def test_cards_fall_back_to_plain_summary_values_and_the_first_plain_figure(tmp_path):
-    summary = {
-        "experiment": "bandit",
-        "status": "finished",
-        "a": 1.23456,
-        "b": {"c": 7000},
-        "tables": {"t": {"header": ["x"], "rows": [[1]]}},
-        "listed": [1, 2],
-        "s": "text",
-    }
-    assert key_numbers(summary) == {"a": "1.235", "b.c": "7,000", "s": "text"}
-    assert key_numbers(summary, ("b.c", "missing", "a")) == {"b.c": "7,000", "a": "1.235"}
-
     for name in ("curves/losses.png", "progress/epoch_001.png", "z/plot.png", "zz/later.png"):
         save_image_grid(torch.zeros(1, 1, 8, 8), tmp_path / "figures" / name, nrow=1)
     assert headline_figure(tmp_path) == tmp_path / "figures" / "z" / "plot.png"
@@ -54,7 +43,7 @@ def test_the_index_shows_each_card_with_its_links_numbers_and_figure(tmp_path):
             "finished",
             seconds=75.0,
             run_dir=done.path,
-            numbers={"best.value": "0.5"},
+            numbers=[ShownNumber("best value", "0.5", "0.25"), ShownNumber("epochs", "3")],
             figure=done.path / "figures" / "plot.png",
         ),
         IndexCard("broken", "A run that failed.", "failed", reason="it broke", run_dir=broken),
@@ -65,7 +54,11 @@ def test_the_index_shows_each_card_with_its_links_numbers_and_figure(tmp_path):
     html = index.read_text()
     done_card = html.split('id="done">')[1].split("</section>")[0]
     assert 'href="done/report.html"' in done_card and "1 min 15 s" in done_card
-    assert "<th>best.\u200bvalue</th>" in done_card  # a dotted key may wrap after its dots
+    assert (
+        '<th>best value</th><td class="num">0.5 <span class="floor">(real-data floor 0.25)'
+        in done_card
+    )
+    assert '<th>epochs</th><td class="num">3</td>' in done_card  # no floor: nothing beside it
     assert 'src="data:image/png;base64,' in done_card and 'class="pixelated"' in done_card
     broken_card = html.split('id="broken">')[1].split("</section>")[0]
     assert 'href="broken/error.txt"' in broken_card and "it broke" in broken_card

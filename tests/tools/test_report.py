@@ -106,3 +106,44 @@ def test_an_account_that_cannot_read_the_summary_warns_and_the_description_stand
         html = write_run_report(run).read_text()
     assert EXPERIMENTS["bandit"].description in html
     assert "The run&#39;s status is finished." in html
+
+
+def test_the_report_and_the_run_command_name_the_key_numbers_in_words_beside_their_floors(
+    tmp_path,
+):
+    from minimaxlab.tools.report import closing_lines
+
+    run = Run.create("dcgan-fashion", tmp_path / "run")
+    run.write_config({"experiment": "dcgan-fashion"})
+    run.write_summary(
+        {
+            "status": "finished",
+            "data": {"name": "fashion-mnist"},
+            "epochs": 10,
+            "images_per_s": 401.5,
+            "evaluation": {
+                "n": 100,
+                "dataset": "fashion-mnist",
+                "classifier": {"test_accuracy": 0.9},
+                "generated": {"frechet_distance": 61.25, "recall": 0.52, "coverage": 0.4},
+                "floor": {"frechet_distance": 3.3, "recall": 0.95, "coverage": 0.97},
+            },
+        }
+    )
+    with pytest.warns(UserWarning, match="account could not read"):  # a partial summary
+        html = write_run_report(run).read_text()
+    section = html.split('id="key-numbers">')[1].split("</section>")[0]
+    assert '<th>Fréchet distance</th><td class="num">61.25 <span class="floor">' in section
+    assert "(real-data floor 3.3)" in section and "<th>coverage</th>" in section
+    assert "evaluation." not in section  # no dotted key
+    assert closing_lines(run, wall_s=75.0) == [
+        "dcgan-fashion: finished",
+        "  data fashion-mnist",
+        "  epochs 10",
+        "  Fréchet distance 61.25 (real-data floor 3.3)",
+        "  recall 0.52 (real-data floor 0.95)",
+        "  coverage 0.4 (real-data floor 0.97)",
+        "  images per second 401.5",
+        "  wall time 1 min 15 s",
+        f"report: {run.report_path}",
+    ]

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import os
 
-import matplotlib.pyplot as plt
 import numpy as np
 import torch
+from matplotlib import colormaps
+from matplotlib.lines import Line2D
 
 from minimaxlab.atomic import atomic_path
 from minimaxlab.data.domains import Domain
-from minimaxlab.plots import save_image_grid
+from minimaxlab.plots import save_image_grid, subplots
 
 MARKERS = {"A": "o", "B": "^"}
 
@@ -36,8 +37,8 @@ def save_projection(
     title: str,
 ) -> None:
     """A scatter of 2-D points coloured by class and marked by domain."""
-    fig, ax = plt.subplots(figsize=(7, 6), dpi=110)
-    colours = plt.get_cmap("tab10")
+    fig, ax = subplots(figsize=(7, 6))
+    colours = colormaps["tab10"]
     for key, marker in MARKERS.items():
         mine = domain_of_point == key
         ax.scatter(
@@ -50,11 +51,10 @@ def save_projection(
             linewidths=0,
         )
     class_handles = [
-        plt.Line2D([], [], marker="s", linestyle="", color=colours(c), label=str(c))
-        for c in range(10)
+        Line2D([], [], marker="s", linestyle="", color=colours(c), label=str(c)) for c in range(10)
     ]
     domain_handles = [
-        plt.Line2D([], [], marker=MARKERS[k], linestyle="", color="0.3", label=text)
+        Line2D([], [], marker=MARKERS[k], linestyle="", color="0.3", label=text)
         for k, text in domain_labels.items()
     ]
     first = ax.legend(
@@ -78,7 +78,6 @@ def save_projection(
     fig.tight_layout()
     with atomic_path(path) as tmp:
         fig.savefig(tmp, format="png")
-    plt.close(fig)
 
 
 def save_retrievals(

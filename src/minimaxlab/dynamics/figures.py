@@ -8,21 +8,21 @@ import os
 from collections.abc import Sequence
 
 import numpy as np
+from matplotlib import colormaps
 
 from minimaxlab.atomic import atomic_path
 from minimaxlab.dynamics.analysis import StepSizes
 from minimaxlab.dynamics.games import Game
 from minimaxlab.dynamics.methods import Method
-from minimaxlab.plots import plt  # the Agg backend is chosen there
+from minimaxlab.plots import subplots
 
-COLOURS = plt.get_cmap("tab10").colors
+COLOURS = colormaps["tab10"].colors
 
 
 def _save(fig, path: str | os.PathLike) -> None:
     fig.tight_layout()
     with atomic_path(path) as tmp:
         fig.savefig(tmp, format="png")
-    plt.close(fig)
 
 
 def plot_trajectories(
@@ -42,7 +42,7 @@ def plot_trajectories(
     grid = np.stack(
         np.meshgrid(*(np.linspace(lo, hi, 13) for lo, hi in zip(low, high, strict=True))), -1
     )
-    fig, axes = plt.subplots(1, len(methods), figsize=(3.1 * len(methods), 3.4), dpi=100)
+    fig, axes = subplots(1, len(methods), figsize=(3.1 * len(methods), 3.4), dpi=100)
     axes = np.atleast_1d(axes)
     for ax, method, trajectory, rho, colour in zip(
         axes, methods, paths, rhos, COLOURS, strict=False
@@ -70,7 +70,7 @@ def plot_distances(
     methods: Sequence[Method], distances: Sequence[np.ndarray], title: str, path: str | os.PathLike
 ) -> None:
     """‖z_k − z*‖ against k on a log scale, one line per method."""
-    fig, ax = plt.subplots(figsize=(7, 3.8), dpi=100)
+    fig, ax = subplots(figsize=(7, 3.8), dpi=100)
     first = float(distances[0][0])
     for method, distance, colour in zip(methods, distances, COLOURS, strict=False):
         finite = np.isfinite(distance) & (distance > 0)
@@ -95,7 +95,7 @@ def plot_spectral_radii(
     path: str | os.PathLike,
 ) -> None:
     """ρ(A(α)) against α, one line per method; the ends of the convergent ranges marked."""
-    fig, ax = plt.subplots(figsize=(7, 3.8), dpi=100)
+    fig, ax = subplots(figsize=(7, 3.8), dpi=100)
     for method, rho, steps, colour in zip(methods, radii, ranges, COLOURS, strict=False):
         ax.plot(alphas, rho, color=colour, label=method.title, linewidth=1.3)
         for end in steps.ends:
@@ -132,7 +132,7 @@ def plot_bandit(
     10–90% bands); a last panel with the spread across seeds (standard deviation) of every
     variant. ``best_probability`` is steps × variants × seeds."""
     count = len(names)
-    fig, axes = plt.subplots(1, count + 1, figsize=(3.2 * (count + 1), 3.5), dpi=100, sharex=True)
+    fig, axes = subplots(1, count + 1, figsize=(3.2 * (count + 1), 3.5), dpi=100, sharex=True)
     for i, (ax, name, colour) in enumerate(zip(axes, names, COLOURS, strict=False)):
         values = best_probability[:, i]
         q10, q25, median, q75, q90 = np.quantile(values, [0.1, 0.25, 0.5, 0.75, 0.9], axis=-1)

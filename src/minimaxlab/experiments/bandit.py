@@ -12,7 +12,7 @@ from pydantic import Field, NonNegativeFloat, PositiveFloat, PositiveInt, field_
 from minimaxlab.config import ExperimentConfig
 from minimaxlab.dynamics.bandit import BanditRun, Variant, run_bandit
 from minimaxlab.dynamics.figures import plot_bandit
-from minimaxlab.experiments.base import Experiment, RunContext
+from minimaxlab.experiments.base import Experiment, KeyNumber, RunContext
 from minimaxlab.report.account import number
 from minimaxlab.reproducibility import derived_seed, seeded_generator
 from minimaxlab.runs import Run
@@ -183,5 +183,9 @@ EXPERIMENT = Experiment(
     run=run,
     account=account,
     headline_figure="figures/bandit/best_arm_noise_*.png",
-    key_numbers=("arms", "seeds", "steps"),
+    key_numbers=(
+        KeyNumber("arms", "arms"),
+        KeyNumber("seeds", "seeds"),
+        KeyNumber("steps", "steps"),
+    ),
 )

@@ -17,6 +17,7 @@ from minimaxlab.data.config import ImageDataConfig
 from minimaxlab.data.registry import is_available
 from minimaxlab.errors import MinimaxlabError
 from minimaxlab.interrupt import StopSignal
+from minimaxlab.report.numbers import KeyNumber
 from minimaxlab.runs import Run
 
 # run_child(experiment name, key=value overrides, folder, profile) -> the finished child run
@@ -71,8 +72,10 @@ class Experiment:
     missing_data: Callable[[Any], str | None] | None = None
     # The figure of the lab's index card: a glob in the run folder (its last match is shown).
     headline_figure: str | None = None
-    # Dotted summary.json keys shown on the index card (default: the first plain numbers).
-    key_numbers: tuple[str, ...] = ()
+    # What the index card, the report and `minimaxlab run` show of the summary, in words:
+    # KeyNumber(label, dotted key, floor key), or a plain dotted key labelled from the table
+    # in report/numbers.py (default: the first plain numbers).
+    key_numbers: tuple[str | KeyNumber, ...] = ()
 
 
 def _image_data_sections(model: BaseModel) -> list[ImageDataConfig]:

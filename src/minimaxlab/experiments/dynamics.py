@@ -20,7 +20,7 @@ from minimaxlab.dynamics.figures import (
 )
 from minimaxlab.dynamics.games import Game, make_game
 from minimaxlab.dynamics.methods import METHODS, Method, get_method, simulate, update_matrix
-from minimaxlab.experiments.base import Experiment, RunContext
+from minimaxlab.experiments.base import Experiment, KeyNumber, RunContext
 from minimaxlab.interrupt import TrainingInterrupted
 from minimaxlab.report.account import listing, number
 from minimaxlab.runs import Run
@@ -286,5 +286,5 @@ EXPERIMENT = Experiment(
     run=run,
     account=account,
     headline_figure="figures/game_1_*/trajectories.png",
-    key_numbers=("simulation_checks",),
+    key_numbers=(KeyNumber("simulation checks of the convergent ranges", "simulation_checks"),),
 )

@@ -16,7 +16,7 @@ from pydantic import PositiveInt
 
 from minimaxlab.config import ExperimentConfig, StrictModel
 from minimaxlab.data.toy2d import PointSet, ToyDistribution, ToyName, draw_points
-from minimaxlab.experiments.base import Experiment, RunContext
+from minimaxlab.experiments.base import Experiment, KeyNumber, RunContext
 from minimaxlab.gan.points import (
     POINT_GAN_TRAINING,
     PointGanModelConfig,
@@ -242,11 +242,11 @@ EXPERIMENT = Experiment(
     account=account,
     headline_figure="figures/*_epochs.png",
     key_numbers=(
-        "data",
-        "best_setting",
-        "best_modes_covered",
-        "n_modes",
-        "best_high_quality_fraction",
-        "best_energy_distance",
+        KeyNumber("data", "data"),
+        KeyNumber("best setting", "best_setting"),
+        KeyNumber("modes covered by the best", "best_modes_covered"),
+        KeyNumber("modes", "n_modes"),
+        KeyNumber("high-quality fraction of the best", "best_high_quality_fraction"),
+        KeyNumber("energy distance of the best", "best_energy_distance"),
     ),
 )

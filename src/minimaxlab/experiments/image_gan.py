@@ -13,7 +13,7 @@ from minimaxlab.data.config import ImageDataConfig
 from minimaxlab.data.images import ImageSet
 from minimaxlab.data.registry import first_available, load_images
 from minimaxlab.errors import MinimaxlabError
-from minimaxlab.experiments.base import RunContext
+from minimaxlab.experiments.base import KeyNumber, RunContext
 from minimaxlab.gan.family import GanFamily
 from minimaxlab.gan.trainer import GanTrainer
 from minimaxlab.report.account import compared, number
@@ -87,13 +87,19 @@ def evaluation_size(config: ExperimentConfig) -> int | None:
 
 # What the lab's index card of an image GAN shows: its last sample grid and these numbers.
 GAN_HEADLINE_FIGURE = "figures/samples/*.png"
+# the evaluation's numbers each beside its real-data floor (report/numbers.py)
 GAN_KEY_NUMBERS = (
-    "data.name",
-    "epochs",
-    "evaluation.generated.frechet_distance",
-    "evaluation.floor.frechet_distance",
-    "evaluation.generated.precision",
-    "evaluation.generated.recall",
+    KeyNumber("data", "data.name"),
+    KeyNumber("epochs", "epochs"),
+    KeyNumber(
+        "Fréchet distance",
+        "evaluation.generated.frechet_distance",
+        floor="evaluation.floor.frechet_distance",
+    ),
+    KeyNumber("precision", "evaluation.generated.precision", floor="evaluation.floor.precision"),
+    KeyNumber("recall", "evaluation.generated.recall", floor="evaluation.floor.recall"),
+    KeyNumber("coverage", "evaluation.generated.coverage", floor="evaluation.floor.coverage"),
+    KeyNumber("images per second", "images_per_s"),
 )
 
 

@@ -14,7 +14,7 @@ from torch import nn
 from minimaxlab.config import ExperimentConfig, StrictModel, resolve_config, validate
 from minimaxlab.data.registry import load_images
 from minimaxlab.errors import MinimaxlabError
-from minimaxlab.experiments.base import Experiment, RunContext, missing_data
+from minimaxlab.experiments.base import Experiment, KeyNumber, RunContext, missing_data
 from minimaxlab.experiments.dcgan_fashion import EXPERIMENT as DCGAN_FASHION
 from minimaxlab.experiments.gan_mnist import EXPERIMENT as GAN_MNIST
 from minimaxlab.experiments.wgan_gp import EXPERIMENT as WGAN_GP
@@ -194,10 +194,10 @@ EXPERIMENT = Experiment(
     missing_data=base_missing_data,
     headline_figure="figures/path_energy.png",
     key_numbers=(
-        "base",
-        "results.without.U_optimised",
-        "results.with.U_optimised",
-        "results.without.frechet_distance",
-        "results.with.frechet_distance",
+        KeyNumber("base experiment", "base"),
+        KeyNumber("path energy U, without the penalty", "results.without.U_optimised"),
+        KeyNumber("path energy U, with the penalty", "results.with.U_optimised"),
+        KeyNumber("Fréchet distance, without the penalty", "results.without.frechet_distance"),
+        KeyNumber("Fréchet distance, with the penalty", "results.with.frechet_distance"),
     ),
 )

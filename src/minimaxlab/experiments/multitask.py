@@ -16,7 +16,7 @@ from minimaxlab.data.config import ImageDataConfig
 from minimaxlab.data.domains import Domain, load_pair
 from minimaxlab.domains.figures import save_domain_examples
 from minimaxlab.domains.multitask import MultitaskTrainConfig, Setting, train_setting
-from minimaxlab.experiments.base import Experiment, RunContext
+from minimaxlab.experiments.base import Experiment, KeyNumber, RunContext
 from minimaxlab.models.digits import MultiHeadClassifier
 from minimaxlab.report.account import compared, number
 from minimaxlab.sweeps import SweepStore
@@ -185,9 +185,9 @@ EXPERIMENT = Experiment(
     run=run,
     account=account,
     key_numbers=(
-        "test_accuracy.alone-A.A",
-        "test_accuracy.multitask.A",
-        "test_accuracy.alone-B.B",
-        "test_accuracy.multitask.B",
+        KeyNumber("test accuracy on A, trained alone", "test_accuracy.alone-A.A"),
+        KeyNumber("test accuracy on A, multi-task", "test_accuracy.multitask.A"),
+        KeyNumber("test accuracy on B, trained alone", "test_accuracy.alone-B.B"),
+        KeyNumber("test accuracy on B, multi-task", "test_accuracy.multitask.B"),
     ),
 )

@@ -15,7 +15,7 @@ from pydantic import PositiveInt
 
 from minimaxlab.config import ExperimentConfig, StrictModel
 from minimaxlab.data.toy2d import PointSet, ToyDistribution, ToyName, draw_points
-from minimaxlab.experiments.base import Experiment, RunContext
+from minimaxlab.experiments.base import Experiment, KeyNumber, RunContext
 from minimaxlab.gan.points import (
     POINT_GAN_TRAINING,
     PointGanModelConfig,
@@ -276,8 +276,10 @@ EXPERIMENT = Experiment(
     account=account,
     headline_figure="figures/nce_vs_gan.png",
     key_numbers=tuple(
-        f"{name}.{method}.high_quality_fraction"
+        KeyNumber(
+            f"high-quality fraction, {name}, {label}", f"{name}.{method}.high_quality_fraction"
+        )
         for name in ("moons", "ring8", "grid25")
-        for method in ("nce", "gan")
+        for method, label in (("nce", "NCE sampler"), ("gan", "GAN"))
     ),
 )

@@ -25,7 +25,7 @@ from minimaxlab.domains.retrieval import (
     precision_ceiling,
 )
 from minimaxlab.domains.triplet import TripletTrainConfig, train_embedding
-from minimaxlab.experiments.base import Experiment, RunContext
+from minimaxlab.experiments.base import Experiment, KeyNumber, RunContext
 from minimaxlab.models.digits import DomainEmbedder
 from minimaxlab.report.account import number
 from minimaxlab.reproducibility import derived_seed
@@ -262,9 +262,9 @@ EXPERIMENT = Experiment(
     run=run,
     account=account,
     key_numbers=(
-        "trained.retrieval.A→B.1",
-        "trained.retrieval.B→A.1",
-        "trained.knn.A by B.1",
-        "trained.knn.B by A.1",
+        KeyNumber("precision@1, A retrieves B", "trained.retrieval.A→B.1"),
+        KeyNumber("precision@1, B retrieves A", "trained.retrieval.B→A.1"),
+        KeyNumber("1-NN accuracy, A classified by B", "trained.knn.A by B.1"),
+        KeyNumber("1-NN accuracy, B classified by A", "trained.knn.B by A.1"),
     ),
 )

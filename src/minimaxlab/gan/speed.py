@@ -1,4 +1,5 @@
-"""The trainer's fast path: mixed precision, channels-last, torch.compile and CUDA graphs.
+"""The trainer's fast path: mixed precision, channels-last, torch.compile, CUDA graphs, one
+discriminator forward over real and fake, the Adam implementation, lean per-step bookkeeping.
 
 Every trick is a switch in ``train.speed``; ``auto`` resolves per device to the setting that
 was measured to be faster without changing what is learned (see README, "Speed"):
@@ -19,6 +20,16 @@ was measured to be faster without changing what is learned (see README, "Speed")
   reference loop).
 - cuda_graphs ``auto``: off (not measured on a GPU yet); ``on`` compiles with
   mode="reduce-overhead" on CUDA and is refused elsewhere.
+- joint_discriminator ``auto``: off. ``on`` calls D once on real and fake concatenated
+  instead of twice: the same function when D has no batch norm (refused when it has), but a
+  D with dropout then draws one mask for the joint batch instead of two, so the numbers are
+  correct but not the two-call numbers bit for bit.
+- optimizer ``auto``: torch's own choice (for-loop Adam on the CPU, foreach on CUDA), which
+  the earlier numbers were made with; ``fused`` and ``foreach`` ask for those kernels. A
+  resumed run continues with the implementation its checkpoint was written with
+  (``Optimizer.load_state_dict`` restores it).
+- lean_steps ``auto``: on. The progress bar is advanced in batches (at records, and at most
+  every PROGRESS_EVERY_S seconds) instead of once a step; what is computed is unchanged.
 """
 
 from __future__ import annotations
@@ -28,11 +39,13 @@ from dataclasses import asdict, dataclass
 from typing import Literal
 
 import torch
+from pydantic import field_validator
 
 from minimaxlab.config import StrictModel
 from minimaxlab.errors import MinimaxlabError
 
 Switch = Literal["auto", "on", "off"]
+PROGRESS_EVERY_S = 0.25  # lean steps: the longest the progress bar lags behind the step
 
 
 class SpeedConfig(StrictModel):
@@ -42,6 +55,24 @@ class SpeedConfig(StrictModel):
     channels_last: Switch = "auto"  # NHWC activations and weights for the convolutions
     compile: Switch = "auto"  # torch.compile the models; falls back to eager if it fails
     cuda_graphs: Switch = "auto"  # replay the compiled step as CUDA graphs (GPU only)
+    joint_discriminator: Switch = "auto"  # one D forward over real and fake concatenated
+    optimizer: Literal["auto", "fused", "foreach", "for-loop"] = "auto"  # Adam's kernels
+    lean_steps: Switch = "auto"  # per-step bookkeeping batched (the progress bar)
+
+    @field_validator(
+        "channels_last",
+        "compile",
+        "cuda_graphs",
+        "joint_discriminator",
+        "lean_steps",
+        mode="before",
+    )
+    @classmethod
+    def _yaml_switch(cls, value: object) -> object:
+        """``key=on`` / ``key=off`` reach here as YAML 1.1 booleans: read them as meant."""
+        if isinstance(value, bool):
+            return "on" if value else "off"
+        return value
 
 
 @dataclass(frozen=True)
@@ -52,6 +83,16 @@ class Speed:
     channels_last: bool
     compile: bool
     cuda_graphs: bool
+    joint_discriminator: bool = False
+    optimizer: Literal["fused", "foreach", "for-loop"] = "for-loop"
+    lean_steps: bool = True
+
+    @property
+    def adam_options(self) -> dict[str, bool]:
+        """The keywords that give torch.optim.Adam this implementation."""
+        if self.optimizer == "fused":
+            return {"fused": True}
+        return {"foreach": self.optimizer == "foreach"}
 
     @property
     def autocast_dtype(self) -> torch.dtype | None:
@@ -78,8 +119,14 @@ def bf16_faster(device: torch.device) -> bool:
     return bf16_supported(device)
 
 
-def resolve_speed(config: SpeedConfig, device: torch.device, keep_float32: bool = False) -> Speed:
-    """``config`` with every ``auto`` decided for ``device``; ``keep_float32``: auto is float32."""
+def resolve_speed(
+    config: SpeedConfig,
+    device: torch.device,
+    keep_float32: bool = False,
+    discriminator_has_batch_norm: bool = False,
+) -> Speed:
+    """``config`` with every ``auto`` decided for ``device``; ``keep_float32``: auto is float32;
+    ``discriminator_has_batch_norm``: one forward over real and fake is another function."""
     cuda = device.type == "cuda"
     precision = config.precision
     if precision == "auto":
@@ -93,7 +140,17 @@ def resolve_speed(config: SpeedConfig, device: torch.device, keep_float32: bool 
         raise MinimaxlabError("train.speed.cuda_graphs=on needs a CUDA device; use auto or off")
     compile_ = config.compile == "on" or (config.compile == "auto" and cuda) or cuda_graphs
     channels_last = config.channels_last == "on" or (config.channels_last == "auto" and cuda)
-    return Speed(precision, channels_last, compile_, cuda_graphs)
+    joint = config.joint_discriminator == "on"
+    if joint and discriminator_has_batch_norm:
+        raise MinimaxlabError(
+            "train.speed.joint_discriminator=on but the discriminator has batch norm, whose "
+            "statistics over real and fake together make it another function; use auto or off"
+        )
+    optimizer = config.optimizer
+    if optimizer == "auto":
+        optimizer = "foreach" if cuda else "for-loop"  # what torch.optim.Adam picks itself
+    lean = config.lean_steps != "off"
+    return Speed(precision, channels_last, compile_, cuda_graphs, joint, optimizer, lean)
 
 
 def compile_model(model: torch.nn.Module, speed: Speed) -> torch.nn.Module:

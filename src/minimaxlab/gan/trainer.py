@@ -29,8 +29,15 @@ from minimaxlab.data.images import ImageSet
 from minimaxlab.distributed import mean_over_processes, process_group
 from minimaxlab.errors import MinimaxlabError
 from minimaxlab.gan.family import GanFamily, GanIteration, LossFamily, Model, RealBatch
-from minimaxlab.gan.losses import make_loss
-from minimaxlab.gan.speed import SpeedConfig, compile_model, resolve_speed, warn_once
+from minimaxlab.gan.losses import JointCritic, make_loss
+from minimaxlab.gan.speed import (
+    PROGRESS_EVERY_S,
+    Speed,
+    SpeedConfig,
+    compile_model,
+    resolve_speed,
+    warn_once,
+)
 from minimaxlab.generative import GENERATOR
 from minimaxlab.interrupt import StopSignal, TrainingInterrupted
 from minimaxlab.plots import save_gif, save_image_grid
@@ -113,8 +120,12 @@ def default_family(config: GanTrainConfig) -> LossFamily:
     )
 
 
-def _adam(params, config: OptimizerConfig) -> torch.optim.Adam:
-    return torch.optim.Adam(params, lr=config.lr, betas=config.betas)
+def _adam(params, config: OptimizerConfig, speed: Speed) -> torch.optim.Adam:
+    return torch.optim.Adam(params, lr=config.lr, betas=config.betas, **speed.adam_options)
+
+
+def has_batch_norm(model: nn.Module) -> bool:
+    return any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in model.modules())
 
 
 def _steps_per_epoch(rows: int, config: GanTrainConfig) -> int:
@@ -155,12 +166,15 @@ class GanTrainer:
             self.device,
             # 2-D points: layers so small that bf16 casts cost more than they save
             keep_float32=self.family.needs_float32 or not isinstance(data, ImageSet),
+            discriminator_has_batch_norm=has_batch_norm(discriminator),
         )
         self.generator, self.discriminator = self._placed(generator), self._placed(discriminator)
         self.latent_dim: int = generator.latent_dim
-        self.generator_optimizer = _adam(self.generator.parameters(), config.generator_optimizer)
+        self.generator_optimizer = _adam(
+            self.generator.parameters(), config.generator_optimizer, self.speed
+        )
         self.discriminator_optimizer = _adam(
-            self.discriminator.parameters(), config.discriminator_optimizer
+            self.discriminator.parameters(), config.discriminator_optimizer, self.speed
         )
         self.steps_per_epoch = _steps_per_epoch(len(data), config)
         self.total_steps = config.epochs * self.steps_per_epoch
@@ -282,10 +296,15 @@ class GanTrainer:
             self.discriminator.requires_grad_(True)
 
     def _critic(self, model: nn.Module) -> Model:
-        """``model`` with float32 outputs: losses are computed in float32 under autocast too."""
-        if self.speed.cuda_graphs:  # a graph's outputs are overwritten by its next replay
-            return lambda *inputs: model(*inputs).float().clone()
-        return lambda *inputs: model(*inputs).float()
+        """``model`` with float32 outputs: losses are computed in float32 under autocast too;
+        one forward over real and fake together when the fast path says so."""
+        copy_outputs = self.speed.cuda_graphs  # a graph's outputs are overwritten by its replay
+
+        def critic(*inputs: torch.Tensor) -> torch.Tensor:
+            outputs = model(*inputs).float()
+            return outputs.clone() if copy_outputs else outputs
+
+        return JointCritic(critic) if self.speed.joint_discriminator else critic
 
     def iteration(self, batch_indices: list[torch.Tensor]) -> None:
         """One step: the family's updates of D and G on the real batches at ``batch_indices``."""
@@ -343,17 +362,19 @@ class GanTrainer:
                 epoch=self._epoch_label(),
                 stats="",
             )
+            self._unshown_steps, self._bar_shown_at = 0, time.perf_counter()
             while self.step < end:
                 self.iteration(self._batch_indices(self.step))
                 self.step += 1
                 self._after_step(bar, task, stop)
+            bar.update(task, advance=self._unshown_steps)
             self.log_window()
             self.save_checkpoint()
         return self.summary()
 
     def _after_step(self, bar: Progress, task: TaskID, stop: StopSignal | None) -> None:
         """Record, close an epoch, and save and stop on request, as the step count says."""
-        bar.update(task, advance=1)
+        self._advance_bar(bar, task)
         if self.step % self.config.log_every == 0:
             bar.update(task, stats=self._stats_text(self.log_window()))
         if self.step % self.steps_per_epoch == 0:
@@ -363,6 +384,17 @@ class GanTrainer:
             self.log_window()
             self.save_checkpoint()
             raise TrainingInterrupted(self.step)
+
+    def _advance_bar(self, bar: Progress, task: TaskID) -> None:
+        """Move the bar by the steps since it last moved: every step, or with lean steps at
+        records, epoch ends and at most every PROGRESS_EVERY_S seconds (gan/speed.py)."""
+        self._unshown_steps += 1
+        now = time.perf_counter()
+        due = self.step % self.config.log_every == 0 or self.step % self.steps_per_epoch == 0
+        if self.speed.lean_steps and not due and now - self._bar_shown_at < PROGRESS_EVERY_S:
+            return
+        bar.update(task, advance=self._unshown_steps)
+        self._unshown_steps, self._bar_shown_at = 0, now
 
     def end_epoch(self, epoch: int) -> None:
         """Flush metrics, render the fixed grid, and save a checkpoint."""
@@ -424,6 +456,7 @@ class GanTrainer:
     def render_grid(self, epoch: int) -> None:
         images = self.sample_grid()
         nrow = self.samples.grid_size
+        self.run.stream_grid("fixed noise grid", images, self.step, nrow)
         if self.samples.gif:
             save_image_grid(images, self.run.figure_path(f"progress/epoch_{epoch:03d}.png"), nrow)
             frames = sorted((self.run.path / "figures" / "progress").glob("epoch_*.png"))

@@ -310,17 +310,22 @@ def _environment(env: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def write_report(run: Run, account: Sequence[str] | None = None) -> Path:
+def write_report(
+    run: Run, account: Sequence[str] | None = None, numbers: Sequence[Any] = ()
+) -> Path:
     """Write ``report.html`` into the run folder and return its path.
 
     ``account`` is the section "What this run did": paragraphs that the caller chose (the
     experiment's own account, see ``minimaxlab.tools.report``); without it, the section names
-    the experiment only, since the report itself never looks an experiment up.
+    the experiment only, since the report itself never looks an experiment up. ``numbers``
+    (``report.numbers.ShownNumber``) are the experiment's key numbers, in words, each beside
+    its floor.
     """
     config = run.read_config()
     html = templates.get_template("run.html.j2").render(
         title=f"{config['experiment']} — {run.path.name}",
         account=list(account) if account is not None else [f"A run of {config['experiment']}."],
+        numbers=list(numbers),
         files=_files(run),
         run_path=str(run.path.resolve()),
         curves=_curves(run, list(run.metrics())),

@@ -15,7 +15,8 @@ from typing import Any
 from PIL import Image
 
 from minimaxlab.atomic import atomic_write_text
-from minimaxlab.report.html import flatten, format_value, templates
+from minimaxlab.report.html import templates
+from minimaxlab.report.numbers import ShownNumber
 from minimaxlab.runs import Run
 
 
@@ -31,7 +32,7 @@ class IndexCard:
     notes: list[str] = field(default_factory=list)
     seconds: float | None = None
     run_dir: Path | None = None  # None when it never started
-    numbers: dict[str, str] = field(default_factory=dict)  # see key_numbers
+    numbers: list[ShownNumber] = field(default_factory=list)  # see report/numbers.py
     figure: Path | None = None  # see headline_figure
 
 
@@ -39,23 +40,6 @@ THUMBNAIL = (1200, 480)  # px: sharp on a laptop card without making the page he
 WIDE = 2.2  # figures wider than this × their height get a card two columns wide
 SMALL = 320  # px: figures narrower than this are pixel grids, shown pixelated when enlarged
 NOT_HEADLINES = {"curves", "progress"}
-NOT_KEY_NUMBERS = {"experiment", "status"}
-
-
-def key_numbers(summary: dict[str, Any], names: Sequence[str] = ()) -> dict[str, str]:
-    """The summary values an index card shows: the dotted keys ``names`` (an experiment's
-    ``key_numbers``) when given, else the first six plain values of the summary."""
-    values = dict(flatten(summary))
-    if names:
-        chosen = [k for k in names if values.get(k) is not None]
-    else:
-        chosen = [
-            k
-            for k, v in values.items()
-            if k.split(".")[0] not in (*NOT_KEY_NUMBERS, "tables")
-            and isinstance(v, (int, float, str))
-        ][:6]
-    return {k: format_value(values[k]) for k in chosen}
 
 
 def headline_figure(run_dir: Path, pattern: str | None = None) -> Path | None:
@@ -104,9 +88,8 @@ def _card(card: IndexCard, index_dir: Path) -> dict[str, Any]:
         "status": card.status,
         "reason": card.reason,
         "notes": card.notes,
-        "time": "—" if card.seconds is None else _duration(card.seconds),
-        # a long dotted key may wrap after its dots
-        "numbers": {key.replace(".", ".\u200b"): v for key, v in card.numbers.items()},
+        "time": "—" if card.seconds is None else duration(card.seconds),
+        "numbers": card.numbers,
         "figure": thumbnail(card.figure) if card.figure is not None else None,
         "report": None,
         "error": None,
@@ -120,7 +103,8 @@ def _card(card: IndexCard, index_dir: Path) -> dict[str, Any]:
     return shown
 
 
-def _duration(seconds: float) -> str:
+def duration(seconds: float) -> str:
+    """``75.0`` → ``1 min 15 s``; under a minute, ``12.3 s``."""
     minutes, rest = divmod(round(seconds), 60)
     return f"{minutes} min {rest:02d} s" if minutes else f"{seconds:.1f} s"
 
@@ -148,7 +132,7 @@ def write_index(cards: Sequence[IndexCard], path: Path, *, profile: str, seconds
         profile=profile,
         devices=_devices(cards),
         counts={k: v for k, v in counts.items() if v},
-        total=_duration(seconds),
+        total=duration(seconds),
         written=dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
     )
     atomic_write_text(path, html)

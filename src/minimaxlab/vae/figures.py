@@ -6,13 +6,10 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import numpy as np
 
 from minimaxlab.atomic import atomic_path
+from minimaxlab.plots import subplots
 
 ELBO_LINES = 6  # lines of equal ELBO drawn across the plane
 
@@ -21,7 +18,7 @@ def plot_rate_distortion(
     series: dict[str, Sequence[tuple[float, float, float]]], path: str | os.PathLike
 ) -> None:
     """``series``: {encoder: [(β, R, D), …]}; each point labelled with its β."""
-    fig, ax = plt.subplots(figsize=(6, 4.5), dpi=110)
+    fig, ax = subplots(figsize=(6, 4.5))
     points = np.array([(r, d) for values in series.values() for _, r, d in values])
     low, high = points.min(0), points.max(0)
     pad = 0.08 * np.maximum(high - low, 1.0)
@@ -54,4 +51,3 @@ def plot_rate_distortion(
     fig.tight_layout()
     with atomic_path(path) as tmp:
         fig.savefig(tmp, format="png")
-    plt.close(fig)
