@@ -189,6 +189,7 @@ def _train_rank(rank, world, store, folder, result):
         summary = trainer.train()
         if rank == 0:
             torch.save({"state": full_state(trainer), "summary": summary}, result)
+        dist.barrier()  # neither rank tears gloo down while the other may still use it
     finally:
         dist.destroy_process_group()
 
