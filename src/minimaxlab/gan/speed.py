@@ -8,7 +8,7 @@ was measured to be faster without changing what is learned (see README, "Speed")
   a CPU with AVX-512 bf16 / AMX), float32 elsewhere. Measured with ``make bench`` on
   2026-12-02 on this project's 2-core CPU (load 0.53 at the start, nothing else running): at
   2 threads bf16 took the trainer to 1.49× its float32 self on the seed DCGAN at batch 64
-  (1.35× on the MLP GAN), and the defaults to 1.47× the plain float32 loop. (An earlier
+  (1.35× on the MLP GAN), and the defaults to 1.41× the plain float32 loop. (An earlier
   "19× slower with two threads" came from a machine at load 8–9, where threads spin.)
   float32 whenever the loss needs second derivatives or small differences of images
   (WGAN-GP's gradient penalty, the latent smoothness penalty), which bf16's 8-bit mantissa
@@ -16,8 +16,8 @@ was measured to be faster without changing what is learned (see README, "Speed")
   states and losses stay float32; only the layers' arithmetic runs in bf16.
 - channels_last ``auto``: on for CUDA (cuDNN's tensor-core convolutions want NHWC), off for
   the CPU: 1.15× in float32 but nothing on top of bf16 and fused Adam (the trainer at 1.47×
-  the plain loop with it and without it), and it changes the order in which dropout draws
-  its mask.
+  the plain loop with it and without it, both runs started at load ~1.5), and it changes
+  the order in which dropout draws its mask.
 - compile ``auto``: on for CUDA, off for the CPU, where the same bench measured it at 0.81×
   eager (DCGAN) and 0.84× (MLP GAN) after its compilation.
 - cuda_graphs ``auto``: off (not measured on a GPU yet); ``on`` compiles with
@@ -27,10 +27,11 @@ was measured to be faster without changing what is learned (see README, "Speed")
   D with dropout then draws one mask for the joint batch instead of two, so the numbers are
   correct but not the two-call numbers bit for bit; measured 0.99× on the CPU.
 - optimizer ``auto``: torch's own choice (for-loop Adam on the CPU, foreach on CUDA), which
-  the earlier numbers were made with (fused measured 1.13× in float32, but bf16 with it gave
-  1.47× the plain loop, as bf16 alone does); ``fused`` and ``foreach`` ask for those kernels. A
-  resumed run continues with the implementation its checkpoint was written with
-  (``Optimizer.load_state_dict`` restores it).
+  the earlier numbers were made with. Fused measured 1.13× in float32; with bf16 the trainer
+  reached 1.47× the plain loop with fused Adam against 1.41× without, in two separate runs
+  (the first started at load 1.46), too close to keep on that evidence. ``fused`` and
+  ``foreach`` ask for those kernels. A resumed run continues with the implementation its
+  checkpoint was written with (``Optimizer.load_state_dict`` restores it).
 - lean_steps ``auto``: on. The progress bar is advanced in batches (at records, and at most
   every PROGRESS_EVERY_S seconds) instead of once a step; what is computed is unchanged.
 """
@@ -115,12 +116,6 @@ def bf16_supported(device: torch.device) -> bool:
     return False
 
 
-def bf16_faster(device: torch.device) -> bool:
-    """Whether bf16 autocast was measured faster than float32 on ``device``: wherever it is
-    native (the module's docstring says what was measured)."""
-    return bf16_supported(device)
-
-
 def resolve_speed(
     config: SpeedConfig,
     device: torch.device,
@@ -132,7 +127,7 @@ def resolve_speed(
     cuda = device.type == "cuda"
     precision = config.precision
     if precision == "auto":
-        precision = "bf16" if bf16_faster(device) and not keep_float32 else "float32"
+        precision = "bf16" if bf16_supported(device) and not keep_float32 else "float32"
     elif precision == "bf16" and not bf16_supported(device):
         raise MinimaxlabError(
             f"train.speed.precision=bf16 but {device} has no native bf16; use float32 or auto"
