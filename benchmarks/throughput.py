@@ -84,6 +84,7 @@ LEVERS = (
     Lever("foreach_adam", {"optimizer": "for-loop"}, {"optimizer": "foreach"}),
     Lever("fused_adam", {"optimizer": "foreach"}, {"optimizer": "fused"}),
     Lever("lean_steps", {"lean_steps": "off"}, {"lean_steps": "on"}),
+    Lever("uniform_dropout", {"uniform_dropout": "off"}, {"uniform_dropout": "on"}),
     Lever("compile", {"compile": "off"}, {"compile": "on"}, compiles=True),
     Lever(
         "cuda_graphs",

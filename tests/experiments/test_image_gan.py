@@ -124,3 +124,36 @@ def test_the_gan_account_names_a_critic_and_claims_only_what_the_summary_holds()
     assert len(paragraphs) == 3 and paragraphs[-1].startswith("500 samples were measured")
     assert "Fréchet distance is 0.5, lower than the 2 of the real test split" in paragraphs[-1]
     assert "precision 0.8 and recall 0.7 against the floor's 0.9 and 0.85" in paragraphs[-1]
+
+
+def test_a_moving_average_of_g_trains_beside_it_and_makes_the_samples(tmp_path):
+    from minimaxlab.experiments.gan_mnist import build_models
+    from minimaxlab.models.ema import AveragedGenerator
+    from minimaxlab.tools.generators import load_generator
+
+    settings = {
+        "data": {"name": "digits", "limit": 16, "image_size": 28},
+        "train": {"epochs": 2, "batch_size": 8, "log_every": 1},
+        "samples": {"grid_size": 2, "grid_epochs": [2], "gif": False},
+    }
+    assert not isinstance(build_models(MLPGanConfig())["generator"], AveragedGenerator)
+    config = MLPGanConfig(model={"ema_decay": 0.5}, **settings)
+    context = context_in(tmp_path / "run")
+    torch.manual_seed(config.seed)
+    summary = train_image_gan(config, context, build_models)
+    plain = MLPGanConfig(**settings)
+    torch.manual_seed(plain.seed)
+    unaveraged = train_image_gan(plain, context_in(tmp_path / "plain"), build_models)
+    # The average neither trains nor changes what G learns, nor counts as parameters.
+    assert summary["final"] == unaveraged["final"]
+    assert summary["parameters"] == unaveraged["parameters"]
+    context.run.write_config(config.model_dump(mode="json"))
+    generator = load_generator(context.run.path)
+    assert isinstance(generator, AveragedGenerator) and int(generator.updates) == summary["steps"]
+    trained, average = generator.trained.state_dict(), generator.average.state_dict()
+    assert any(not torch.equal(trained[k], average[k]) for k in trained)
+    codes = torch.randn(3, 100, generator=torch.Generator().manual_seed(1))
+    assert torch.equal(generator(codes), generator.average(codes))  # eval mode: the average
+    account = gan_account(summary, config.model_dump(mode="json"))
+    assert any("moving average" in paragraph for paragraph in account)
+    assert not any("moving average" in p for p in gan_account(unaveraged, plain.model_dump()))

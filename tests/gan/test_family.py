@@ -137,3 +137,15 @@ def test_float32_is_asked_for_second_derivatives_and_small_image_differences():
     assert not LossFamily(make_loss("saturating")).needs_float32
     assert LossFamily(make_loss("wgan-gp")).needs_float32  # the gradient penalty
     assert LossFamily(make_loss("non-saturating"), smoothness_weight=0.5).needs_float32
+
+
+def test_after_generator_step_follows_every_g_update():
+    generator, discriminator = tiny_models()
+    iteration = iteration_of(generator, discriminator, real_batches(2))
+    order = []
+    iteration.generator_optimizer.register_step_post_hook(lambda *_: order.append("G"))
+    family = LossFamily(
+        make_loss("non-saturating"), g_steps=3, after_generator_step=lambda: order.append("avg")
+    )
+    family.train_step(iteration)
+    assert order == ["G", "avg"] * 3

@@ -10,7 +10,13 @@ from minimaxlab.errors import MinimaxlabError
 from minimaxlab.gan import speed as speed_module
 from minimaxlab.gan import trainer as trainer_module
 from minimaxlab.gan.losses import make_loss
-from minimaxlab.gan.speed import SpeedConfig, bf16_supported, resolve_speed
+from minimaxlab.gan.speed import (
+    SpeedConfig,
+    UniformDropout,
+    bf16_supported,
+    resolve_speed,
+    use_uniform_dropout,
+)
 from minimaxlab.gan.trainer import GanTrainConfig, GanTrainer, SamplesConfig
 from minimaxlab.models.dcgan import DCGANDiscriminator, DCGANGenerator
 from minimaxlab.models.mlp import MLPDiscriminator, MLPGenerator
@@ -20,7 +26,8 @@ from tests.conftest import tiny_images
 from tests.gan.test_trainer import assert_bitwise_equal, full_state
 
 CPU = torch.device("cpu")
-FLOAT32 = SpeedConfig(precision="float32", compile="off")
+# The plain loop's arithmetic: float32, eager, torch's own dropout masks.
+FLOAT32 = SpeedConfig(precision="float32", compile="off", uniform_dropout="off")
 needs_bf16 = pytest.mark.skipif(not bf16_supported(CPU), reason="this CPU has no native bf16")
 
 
@@ -159,7 +166,7 @@ def test_the_compile_switch_is_honoured_and_a_failure_falls_back_to_eager(
     data = tiny_images(32)
     eager = make_trainer(tmp_path / "eager", data, speed=FLOAT32)
     eager.train()
-    compiled_speed = SpeedConfig(precision="float32", compile="on")
+    compiled_speed = FLOAT32.model_copy(update={"compile": "on"})
     compiled = make_trainer(tmp_path / "compiled", data, speed=compiled_speed)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -246,6 +253,7 @@ def test_a_run_records_the_speed_it_trained_with(tmp_path):
         "joint_discriminator": False,
         "optimizer": "for-loop",
         "lean_steps": True,
+        "uniform_dropout": True,
     }
     assert (run.path / "report.html").is_file()
 
@@ -345,7 +353,7 @@ def test_lean_steps_move_the_bar_in_batches_and_change_no_number(tmp_path, monke
     monkeypatch.setattr(trainer_module.Progress, "update", update)
     monkeypatch.setattr(trainer_module, "PROGRESS_EVERY_S", 3600.0)
     data = tiny_images(32)  # 4 steps of 8: one epoch
-    speed = SpeedConfig(precision="float32", lean_steps=lean)
+    speed = FLOAT32.model_copy(update={"lean_steps": lean})
     trainer = make_trainer(tmp_path / lean, data, speed=speed)
     trainer.config.log_every = 100
     trainer.train()
@@ -355,3 +363,32 @@ def test_lean_steps_move_the_bar_in_batches_and_change_no_number(tmp_path, monke
     plain.config.log_every = 100
     plain.train()
     assert_bitwise_equal(full_state(plain), full_state(trainer))
+
+
+def test_uniform_dropout_keeps_each_unit_with_probability_one_minus_p_and_rescales():
+    layer = UniformDropout(0.3)
+    x = torch.ones(200_000)
+    torch.manual_seed(0)
+    y = layer(x)
+    kept = y != 0
+    assert abs(float(kept.float().mean()) - 0.7) < 0.005  # 7 s.e. of a Bernoulli(0.7) mean
+    torch.testing.assert_close(y[kept], torch.full_like(y[kept], 1 / 0.7))
+    assert torch.equal(layer.eval()(x), x)
+    assert torch.equal(UniformDropout(1.0)(x), torch.zeros_like(x))
+    assert torch.equal(UniformDropout(0.0)(x), x)
+
+
+def test_uniform_dropout_is_auto_on_the_cpu_and_replaces_only_plain_dropout(tmp_path):
+    assert resolve_speed(SpeedConfig(), CPU).uniform_dropout
+    data = tiny_images(16)
+    reference = DCGANDiscriminator().state_dict().keys()
+    on = make_trainer(tmp_path / "on", data)
+    dropouts = [m for m in on.discriminator.modules() if isinstance(m, torch.nn.Dropout)]
+    assert dropouts and all(type(m) is UniformDropout for m in dropouts)
+    assert on.discriminator.state_dict().keys() == reference  # checkpoints are unchanged
+    off = make_trainer(tmp_path / "off", data, speed=FLOAT32)
+    assert not any(isinstance(m, UniformDropout) for m in off.discriminator.modules())
+    model = torch.nn.Sequential(torch.nn.Dropout2d(0.5), torch.nn.Dropout(0.25))
+    use_uniform_dropout(model)
+    assert type(model[0]) is torch.nn.Dropout2d and type(model[1]) is UniformDropout
+    assert model[1].p == 0.25

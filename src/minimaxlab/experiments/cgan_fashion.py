@@ -121,11 +121,7 @@ def run(config: CGANFashionConfig, context: RunContext) -> dict[str, Any]:
 def cgan_account(summary: dict[str, Any], config: dict[str, Any]) -> list[str]:
     """The image-GAN account, then what the conditional metrics show beside their floor."""
     paragraphs = gan_account(summary, config)
-    paragraphs.insert(
-        1,
-        f"G is conditioned on the class; its weights' moving average (decay "
-        f"{number(config['model']['ema_decay'])}) makes every sample, figure and number below.",
-    )
+    paragraphs.insert(1, "G is conditioned on the class.")
     conditional = (summary.get("evaluation") or {}).get("conditional")
     if conditional:
         generated, floor = conditional["generated"], conditional["floor"]

@@ -6,12 +6,14 @@ from typing import Any, Literal
 
 from torch import nn
 
-from minimaxlab.config import ExperimentConfig, StrictModel
+from minimaxlab.config import ExperimentConfig
 from minimaxlab.data.config import ImageDataConfig
 from minimaxlab.experiments.base import Experiment, RunContext
 from minimaxlab.experiments.image_gan import (
     GAN_HEADLINE_FIGURE,
     GAN_KEY_NUMBERS,
+    AveragedGeneratorConfig,
+    averaged,
     evaluation_size,
     gan_account,
     train_image_gan,
@@ -22,7 +24,7 @@ from minimaxlab.models.dcgan import DCGANDiscriminator, DCGANGenerator
 from minimaxlab.models.init import initialise
 
 
-class DCGANModelConfig(StrictModel):
+class DCGANModelConfig(AveragedGeneratorConfig):
     latent_dim: int = 100
     # xavier: Keras' Glorot-uniform default, as in the sheet; normal: N(0, 0.02) of the DCGAN
     # paper; torch: PyTorch's own defaults.
@@ -39,12 +41,13 @@ class DCGANFashionConfig(ExperimentConfig):
 
 
 def build_models(config: DCGANFashionConfig) -> dict[str, nn.Module]:
-    """Generator and discriminator, initialised from the run's seed (seed torch first)."""
+    """Generator (inside its moving average when ``model.ema_decay`` is set) and discriminator,
+    initialised from the run's seed (seed torch first)."""
     generator = DCGANGenerator(config.model.latent_dim)
     discriminator = DCGANDiscriminator()
     initialise(generator, config.model.init)
     initialise(discriminator, config.model.init)
-    return {"generator": generator, "discriminator": discriminator}
+    return {"generator": averaged(generator, config.model), "discriminator": discriminator}
 
 
 def run(config: DCGANFashionConfig, context: RunContext) -> dict[str, Any]:

@@ -7,12 +7,14 @@ from typing import Any, Literal
 from pydantic import PositiveInt
 from torch import nn
 
-from minimaxlab.config import ExperimentConfig, StrictModel
+from minimaxlab.config import ExperimentConfig
 from minimaxlab.data.config import ImageDataConfig
 from minimaxlab.experiments.base import Experiment, RunContext
 from minimaxlab.experiments.image_gan import (
     GAN_HEADLINE_FIGURE,
     GAN_KEY_NUMBERS,
+    AveragedGeneratorConfig,
+    averaged,
     evaluation_size,
     gan_account,
     train_image_gan,
@@ -23,7 +25,7 @@ from minimaxlab.models.init import initialise
 from minimaxlab.models.mlp import ConvGenerator, MLPDiscriminator, MLPGenerator
 
 
-class MLPGanModelConfig(StrictModel):
+class MLPGanModelConfig(AveragedGeneratorConfig):
     latent_dim: PositiveInt = 100
     generator: Literal["mlp", "conv"] = "mlp"  # conv: the sheet's optional convolutional G
     init: Literal["xavier", "normal", "torch"] = "xavier"
@@ -42,14 +44,15 @@ class MLPGanConfig(ExperimentConfig):
 
 
 def build_models(config: MLPGanConfig) -> dict[str, nn.Module]:
-    """The MLP (or convolutional) generator and the MLP discriminator or critic."""
+    """The MLP (or convolutional) generator, inside its moving average when
+    ``model.ema_decay`` is set, and the MLP discriminator or critic."""
     model = config.model
     generator_class = ConvGenerator if model.generator == "conv" else MLPGenerator
     generator = generator_class(model.latent_dim)
     discriminator = MLPDiscriminator()
     initialise(generator, model.init)
     initialise(discriminator, model.init)
-    return {"generator": generator, "discriminator": discriminator}
+    return {"generator": averaged(generator, model), "discriminator": discriminator}
 
 
 def run(config: MLPGanConfig, context: RunContext) -> dict[str, Any]:

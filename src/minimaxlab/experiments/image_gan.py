@@ -6,17 +6,35 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
+from pydantic import Field, NonNegativeInt
 from torch import nn
 
-from minimaxlab.config import ExperimentConfig
+from minimaxlab.config import ExperimentConfig, StrictModel
 from minimaxlab.data.config import ImageDataConfig
 from minimaxlab.data.images import ImageSet
 from minimaxlab.data.registry import first_available, load_images
 from minimaxlab.errors import MinimaxlabError
 from minimaxlab.experiments.base import KeyNumber, RunContext
 from minimaxlab.gan.family import GanFamily
-from minimaxlab.gan.trainer import GanTrainer
+from minimaxlab.gan.trainer import GanTrainer, default_family
+from minimaxlab.generative import GENERATOR
+from minimaxlab.models.ema import AveragedGenerator
 from minimaxlab.report.account import compared, number
+
+
+class AveragedGeneratorConfig(StrictModel):
+    """A model config's moving average of G's weights (``models/ema.py``): off by default, so
+    the sheets' runs are unchanged; with a decay, samples, figures and numbers come from it."""
+
+    ema_decay: float | None = Field(None, ge=0.0, lt=1.0)  # d in w ← d·w + (1 − d)·w_G
+    ema_start: NonNegativeInt = 0  # G steps during which the average only copies G
+
+
+def averaged(generator: nn.Module, model: AveragedGeneratorConfig) -> nn.Module:
+    """``generator`` inside its moving average when the config asks for one."""
+    if model.ema_decay is None:
+        return generator
+    return AveragedGenerator(generator, model.ema_decay, model.ema_start)
 
 
 def load_training_images(data: ImageDataConfig, context: RunContext) -> ImageSet:
@@ -53,6 +71,9 @@ def train_image_gan(
             f"{'×'.join(map(str, data.shape))}; set data.image_size={image_shape[-1]}"
         )
     models = build_models(config)
+    generator = models[GENERATOR]
+    if family is None and isinstance(generator, AveragedGenerator):
+        family = default_family(config.train, after_generator_step=generator.update)
     trainer = GanTrainer(
         models["generator"],
         models["discriminator"],
@@ -116,6 +137,12 @@ def gan_account(summary: dict[str, Any], config: dict[str, Any]) -> list[str]:
         f"{number(summary['epochs'])} epochs, {number(summary['steps'])} steps of batch "
         f"{number(train['batch_size'])}, in {number(summary['train_time_s'])} s."
     ]
+    decay = config.get("model", {}).get("ema_decay")
+    if decay is not None:
+        paragraphs.append(
+            f"The moving average of the generator's weights (decay {number(decay)}) makes "
+            "every sample, figure and number below."
+        )
     final = summary.get("final")
     if final:
         paragraphs.append(

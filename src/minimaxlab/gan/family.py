@@ -83,7 +83,8 @@ class DiscriminatorPass(NamedTuple):
 class LossFamily:
     """The GAN of a :class:`~minimaxlab.gan.losses.GanLoss` (BCE, saturating, WGAN-GP): one D
     update per real batch, then ``g_steps`` G updates, with the latent smoothness penalty on G
-    when ``smoothness_weight`` > 0. Unconditional: the labels are ignored. Logs D's and G's
+    when ``smoothness_weight`` > 0, each followed by ``after_generator_step()`` (the average of G's
+    weights, ``models/ema.py``). Unconditional: the labels are ignored. Logs D's and G's
     losses and what D believes of real (``d_real``) and generated (``d_fake``) samples."""
 
     def __init__(
@@ -92,11 +93,13 @@ class LossFamily:
         g_steps: int = 1,
         smoothness_weight: float = 0.0,
         smoothness_step: float = 0.1,
+        after_generator_step: Callable[[], None] | None = None,
     ) -> None:
         self.loss = loss
         self.g_steps = g_steps
         self.smoothness_weight = smoothness_weight
         self.smoothness_step = smoothness_step
+        self.after_generator_step = after_generator_step
         self.needs_float32 = isinstance(loss, WassersteinGPLoss) or smoothness_weight > 0
 
     def train_step(self, iteration: GanIteration) -> dict[str, torch.Tensor]:
@@ -144,4 +147,6 @@ class LossFamily:
                         iteration.noise_generator,
                     )
             optimizer_step(iteration.generator_optimizer, loss)
+            if self.after_generator_step is not None:
+                self.after_generator_step()
         return loss

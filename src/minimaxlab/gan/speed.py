@@ -32,6 +32,14 @@ was measured to be faster without changing what is learned (see README, "Speed")
   (the first started at load 1.46), too close to keep on that evidence. ``fused`` and
   ``foreach`` ask for those kernels. A resumed run continues with the implementation its
   checkpoint was written with (``Optimizer.load_state_dict`` restores it).
+- uniform_dropout ``auto``: on for the CPU, off elsewhere. ``on`` replaces each
+  ``nn.Dropout`` of G and D by :class:`UniformDropout`, whose mask is ``rand ≥ p``: the same
+  Bernoulli(1 − p) mask in distribution, drawn from another stream, so a run's numbers differ
+  from ``off`` bit for bit but not in law. Measured on 2026-12-02 on a 2-core AVX2 CPU without
+  native bf16 (load 0.28, seed DCGAN, batch 64, float32, one process, 7 alternating
+  repetitions): torch's CPU ``bernoulli_`` took 13% of the plain loop's step, a mask from
+  ``torch.rand`` 5.8 ms against ``F.dropout``'s 13.7 ms on a 64×64×14×14 input, and the
+  trainer went from 1.03× to 1.14× the plain loop.
 - lean_steps ``auto``: on. The progress bar is advanced in batches (at records, and at most
   every PROGRESS_EVERY_S seconds) instead of once a step; what is computed is unchanged.
 """
@@ -44,6 +52,7 @@ from typing import Literal
 
 import torch
 from pydantic import field_validator
+from torch import nn
 
 from minimaxlab.config import StrictModel
 from minimaxlab.errors import MinimaxlabError
@@ -62,6 +71,7 @@ class SpeedConfig(StrictModel):
     joint_discriminator: Switch = "auto"  # one D forward over real and fake concatenated
     optimizer: Literal["auto", "fused", "foreach", "for-loop"] = "auto"  # Adam's kernels
     lean_steps: Switch = "auto"  # per-step bookkeeping batched (the progress bar)
+    uniform_dropout: Switch = "auto"  # dropout masks from torch.rand instead of bernoulli_
 
     @field_validator(
         "channels_last",
@@ -69,6 +79,7 @@ class SpeedConfig(StrictModel):
         "cuda_graphs",
         "joint_discriminator",
         "lean_steps",
+        "uniform_dropout",
         mode="before",
     )
     @classmethod
@@ -90,6 +101,7 @@ class Speed:
     joint_discriminator: bool = False
     optimizer: Literal["fused", "foreach", "for-loop"] = "for-loop"
     lean_steps: bool = True
+    uniform_dropout: bool = False
 
     @property
     def adam_options(self) -> dict[str, bool]:
@@ -147,7 +159,33 @@ def resolve_speed(
     if optimizer == "auto":
         optimizer = "foreach" if cuda else "for-loop"  # what torch.optim.Adam picks itself
     lean = config.lean_steps != "off"
-    return Speed(precision, channels_last, compile_, cuda_graphs, joint, optimizer, lean)
+    uniform = config.uniform_dropout == "on" or (
+        config.uniform_dropout == "auto" and device.type == "cpu"
+    )
+    return Speed(precision, channels_last, compile_, cuda_graphs, joint, optimizer, lean, uniform)
+
+
+class UniformDropout(nn.Dropout):
+    """``nn.Dropout`` whose mask is drawn as ``rand ≥ p`` (keep with probability 1 − p), which
+    torch computes faster on the CPU than the ``bernoulli_`` behind ``F.dropout``."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not self.training or self.p == 0:
+            return x
+        if self.p == 1:
+            return torch.zeros_like(x)
+        keep = torch.rand_like(x) >= self.p
+        return x * keep * (1 / (1 - self.p))
+
+
+def use_uniform_dropout(model: nn.Module) -> nn.Module:
+    """``model`` with every plain ``nn.Dropout`` replaced, in place, by :class:`UniformDropout`
+    of the same rate (dropout has no weights, so state dicts are unchanged)."""
+    for parent in model.modules():
+        for name, child in parent.named_children():
+            if type(child) is nn.Dropout:
+                setattr(parent, name, UniformDropout(child.p))
+    return model
 
 
 def compile_model(model: torch.nn.Module, speed: Speed) -> torch.nn.Module:

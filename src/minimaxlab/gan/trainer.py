@@ -16,7 +16,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, Literal, Protocol
 
 import torch
@@ -36,6 +36,7 @@ from minimaxlab.gan.speed import (
     SpeedConfig,
     compile_model,
     resolve_speed,
+    use_uniform_dropout,
     warn_once,
 )
 from minimaxlab.generative import GENERATOR
@@ -110,13 +111,17 @@ class GanData(Protocol):
         ...
 
 
-def default_family(config: GanTrainConfig) -> LossFamily:
-    """The family that ``config`` describes: its loss, G steps and smoothness penalty."""
+def default_family(
+    config: GanTrainConfig, after_generator_step: Callable[[], None] | None = None
+) -> LossFamily:
+    """The family that ``config`` describes: its loss, G steps and smoothness penalty;
+    ``after_generator_step`` runs after every G update (an average of G's weights)."""
     return LossFamily(
         make_loss(config.loss, config.gp_weight),
         g_steps=config.g_steps,
         smoothness_weight=config.smoothness_weight,
         smoothness_step=config.smoothness_step,
+        after_generator_step=after_generator_step,
     )
 
 
@@ -213,6 +218,8 @@ class GanTrainer:
         processes with batch norm synchronised across them."""
         if self.distributed and self.device.type == "cuda":
             model = nn.SyncBatchNorm.convert_sync_batchnorm(model)
+        if self.speed.uniform_dropout:
+            use_uniform_dropout(model)
         memory_format = torch.channels_last if self.speed.channels_last else None
         return model.to(self.device, memory_format=memory_format)
 
