@@ -29,7 +29,8 @@ bench: install
 	$(BIN)/python benchmarks/throughput.py --levers $(BENCH_ARGS)
 
 # mode-bench's trials trained at once against one at a time, in one process (ratio in JSON).
-# MODE_BENCH_ARGS="--device cuda --trials 10 --steps 500"; results in benchmarks/results/.
+# MODE_BENCH_ARGS="--device cuda --trials 10 --steps 500" (--method nce: the NCE sampler);
+# results in benchmarks/results/.
 bench-mode: install
 	$(BIN)/python benchmarks/mode_bench.py $(MODE_BENCH_ARGS)
 

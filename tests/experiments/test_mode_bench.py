@@ -70,6 +70,12 @@ def test_every_cell_is_scored_per_trial_beside_the_paper(straight):
     assert samples.shape == (100, 2)
     text = " ".join(account(summary, TINY.model_dump(mode="json")))
     assert "shortened run" in text and "PacGAN4" in text
+    assert "NCE sampler's classifiers of every trial were fitted at once" in text
+    # every trial of the NCE sampler in one fit: one checkpoint per cell
+    nce = sorted(p.name for p in (context.run.path / "cells" / "nce").iterdir())
+    assert nce == [
+        f"{d}{end}" for d in ("pacgan-grid25", "pacgan-ring8") for end in ("-checkpoint.pt", ".pt")
+    ]
 
 
 def test_a_resumed_run_trains_only_the_cells_it_had_not_finished(tmp_path, straight):

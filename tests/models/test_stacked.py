@@ -1,5 +1,6 @@
 """Stacked networks: trial t of the stack computes what model t computes, forward and backward,
-and gives model t back; the PacGAN paper's G and D have the sizes it states."""
+and gives model t back (the NCE sampler's Fourier-feature classifier too); the PacGAN paper's
+G and D have the sizes it states."""
 
 import pytest
 import torch
@@ -7,12 +8,14 @@ from torch import nn
 
 from minimaxlab.models.stacked import (
     Maxout,
+    StackedPointClassifier,
     maxout_discriminator,
     relu_generator,
     stack,
     trials_of,
     unstack,
 )
+from minimaxlab.models.toy import PointClassifier
 
 
 def models_from_seeds(build, seeds):
@@ -91,3 +94,21 @@ def test_the_papers_models_have_the_stated_sizes():
 def test_only_linear_layers_may_carry_weights():
     with pytest.raises(TypeError, match="BatchNorm1d"):
         stack([nn.Sequential(nn.Linear(2, 2), nn.BatchNorm1d(2))] * 2)
+
+
+@pytest.mark.parametrize("features", [0, 3])
+def test_a_stacked_point_classifier_is_each_classifier_and_gives_it_back(features):
+    classifiers = models_from_seeds(lambda: PointClassifier([6, 5], features, 0.7), [1, 2, 3])
+    stacked = StackedPointClassifier.of(classifiers)
+    x = torch.randn(3, 9, 2, generator=torch.Generator().manual_seed(0))
+    out = stacked(x)
+    assert out.shape == (3, 9)
+    for t, classifier in enumerate(classifiers):
+        torch.testing.assert_close(out[t], classifier(x[t]))
+        state = torch.get_rng_state()
+        back = stacked.trial(t)
+        assert torch.equal(torch.get_rng_state(), state)  # the global RNG is left alone
+        for name, tensor in classifier.state_dict().items():
+            assert torch.equal(back.state_dict()[name], tensor), name
+    # a selection of the trials computes those trials
+    torch.testing.assert_close(stacked.select([2, 0])(x[[2, 0]]), out[[2, 0]])

@@ -3,10 +3,11 @@
 The 2-D set-up of PacGAN's Table 1 (Lin et al. 2018): GAN, PacGAN2/3/4, WGAN-GP and the lab's
 NCE sampler on a ring of 8 and a grid of 25 Gaussians, several trials each, scored on 2,500
 samples per trial by modes captured, the high-quality share, the reverse KL of the mode
-histogram, and the lab's stricter coverage rule. Every trial of a GAN method trains at once as
-one stacked model (``gan/packed.py``); the NCE sampler (``sampling/nce.py``) fits one
-classifier per trial. Each (method, data set) cell is one setting of the run's sweep store, so a
-resumed run trains only the cells it had not finished (and continues the one it stopped in).
+histogram, and the lab's stricter coverage rule. Every trial of a method trains at once as one
+stacked model: a GAN method's generators and discriminators (``gan/packed.py``), the NCE
+sampler's classifiers (``sampling/nce_trials.py``), each trial drawing from its own seed. Each
+(method, data set) cell is one setting of the run's sweep store, so a resumed run trains only
+the cells it had not finished (and continues the one it stopped in).
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ from minimaxlab.metrics.toy import paper_mode_statistics
 from minimaxlab.plots import PointPanel, plot_bars, plot_point_panels
 from minimaxlab.report.account import listing, number
 from minimaxlab.reproducibility import derived_seed
-from minimaxlab.sampling.nce import NceConfig, NceSampler
+from minimaxlab.sampling.nce import NceConfig
+from minimaxlab.sampling.nce_trials import NceTrials
 from minimaxlab.sweeps import SweepStore
 
 MethodName = Literal["gan", "pacgan2", "pacgan3", "pacgan4", "wgan-gp", "nce"]
@@ -79,8 +81,8 @@ def cell_key(method: str, name: str) -> str:
 def _trial_samples(
     config: ModeBenchConfig, context: RunContext, method: str, name: str, train: torch.Tensor
 ) -> torch.Tensor:
-    """T×n_eval×2: each trial's samples, the GAN's trials trained as one stacked model, the
-    sampler's one classifier after another (each resumable in its own checkpoint)."""
+    """T×n_eval×2: each trial's samples, every trial of the method trained at once as one
+    stacked model (resumable in the cell's checkpoint)."""
     seeds = [trial_seed(config.seed, t) for t in range(config.trials)]
     options = {"stop": context.stop, "progress": context.progress}
     if method != "nce":
@@ -95,20 +97,19 @@ def _trial_samples(
             **options,
         )
         return sample_trials(generator, config.n_eval, seeds, config.gan.latent_dim)
-    samples = []
-    for t, seed in enumerate(seeds):
-        draws = torch.Generator(train.device).manual_seed(derived_seed(seed, NCE_STREAM))
-        sampler = NceSampler.fit(
-            train,
-            config.nce,
-            draws,
-            context.run,
-            key=f"{cell_key(method, name)}/trial{t}",
-            checkpoint=f"cells/nce/{name}-trial{t}-checkpoint.pt",
-            **options,
-        )
-        samples.append(sampler.sample(config.n_eval, draws)[0])
-    return torch.stack(samples)
+    draws = [
+        torch.Generator(train.device).manual_seed(derived_seed(seed, NCE_STREAM)) for seed in seeds
+    ]
+    samplers = NceTrials.fit(
+        train,
+        config.nce,
+        draws,
+        context.run,
+        key=cell_key(method, name),
+        checkpoint=f"cells/nce/{name}-checkpoint.pt",
+        **options,
+    )
+    return samplers.sample(config.n_eval, draws)[0]
 
 
 def mean_and_error(trials: list[dict[str, Any]]) -> dict[str, Any]:
@@ -260,6 +261,13 @@ def account(summary: dict[str, Any], config: dict[str, Any]) -> list[str]:
         "mode) and the reverse KL of the mode histogram against the uniform one; beside them "
         "the lab's stricter rule, modes with at least one percent of the samples."
     ]
+    if "nce" in config["methods"]:
+        nce = config["nce"]
+        paragraphs[0] += (
+            " The NCE sampler's classifiers of every trial were fitted at once too, as one "
+            f"stacked model, for {number(nce['steps'])} steps of {number(nce['batch_size'])} "
+            "data and as many noise points, and sampled by rejection together."
+        )
     if summary["shortened"]:
         setup = summary["paper_setup"]
         paragraphs.append(

@@ -5,6 +5,7 @@ A stacked network takes T×B×inputs and returns T×B×outputs: row block t goes
 t's weights only, so the trials never mix. It is built from T ordinary ``nn.Sequential``s of
 Linear layers and parameter-free activations (ReLU, :class:`Maxout`), taking each one's
 weights as they are; :func:`unstack` gives trial t back as an ordinary network.
+:class:`StackedPointClassifier` does the same for the NCE sampler's Fourier-feature classifier.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-from minimaxlab.models.toy import mlp
+from minimaxlab.models.toy import FourierFeatures, PointClassifier, mlp
 
 
 class Maxout(nn.Module):
@@ -100,3 +101,52 @@ def unstack(stacked: nn.Sequential, t: int) -> nn.Sequential:
 def trials_of(stacked: nn.Sequential) -> int:
     """How many trials a stacked network holds."""
     return next(layer for layer in stacked if isinstance(layer, StackedLinear)).weight.shape[0]
+
+
+class StackedPointClassifier(nn.Module):
+    """T of :class:`PointClassifier` at once: points T×B×2 ↦ logits T×B, trial t's rows through
+    trial t's Fourier frequencies (a buffer, T×F×2) and its stacked MLP only."""
+
+    def __init__(self, frequencies: torch.Tensor | None, net: nn.Sequential) -> None:
+        super().__init__()
+        self.register_buffer("frequencies", frequencies)  # None: no Fourier features
+        self.net = net
+
+    @classmethod
+    def of(cls, classifiers: Sequence[PointClassifier]) -> StackedPointClassifier:
+        """Every classifier's weights, trial t = ``classifiers[t]``; one architecture for all."""
+        lifts = [c.net[0] for c in classifiers if isinstance(c.net[0], FourierFeatures)]
+        if lifts and len(lifts) != len(classifiers):
+            raise TypeError("cannot stack classifiers with and without Fourier features")
+        frequencies = torch.stack([lift.frequencies for lift in lifts]) if lifts else None
+        return cls(frequencies, stack([c.net[-1] for c in classifiers]))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.frequencies is not None:  # as FourierFeatures does, per trial
+            angles = 2 * torch.pi * x @ self.frequencies.transpose(1, 2)
+            x = torch.cat((x, angles.sin(), angles.cos()), dim=-1)
+        return self.net(x).squeeze(-1)
+
+    def select(self, trials: Sequence[int]) -> StackedPointClassifier:
+        """A stacked classifier of only the trials ``trials`` (copies of their weights)."""
+        index = torch.tensor(list(trials), device=next(self.parameters()).device)
+        layers = [
+            StackedLinear(layer.weight.detach()[index], layer.bias.detach()[index])
+            if isinstance(layer, StackedLinear)
+            else layer
+            for layer in self.net
+        ]
+        frequencies = None if self.frequencies is None else self.frequencies[index]
+        return StackedPointClassifier(frequencies, nn.Sequential(*layers))
+
+    def trial(self, t: int) -> PointClassifier:
+        """Trial ``t`` as an ordinary PointClassifier (a copy of its weights)."""
+        linears = [layer for layer in self.net if isinstance(layer, StackedLinear)]
+        hidden = [layer.weight.shape[2] for layer in linears[:-1]]
+        features = 0 if self.frequencies is None else self.frequencies.shape[1]
+        with torch.random.fork_rng(devices=[]):  # throwaway initial weights leave no trace
+            classifier = PointClassifier(hidden, features).to(linears[0].weight.device)
+            classifier.net[-1].load_state_dict(unstack(self.net, t).state_dict())
+        if self.frequencies is not None:
+            classifier.net[0].frequencies.copy_(self.frequencies[t])
+        return classifier

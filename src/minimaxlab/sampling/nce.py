@@ -120,12 +120,9 @@ class NceSampler:
         noise point, so a seed fixes the sampler. The mean loss is recorded every
         ``LOG_EVERY`` steps as ``loss`` (``loss/<key>`` for a setting ``key``).
         """
-        _check_points(data)
-        if config.noise == "fitted":
-            noise = GaussianNoise.fitted(data)
-        else:
-            noise = GaussianNoise.standard(data.device)
-        classifier = _initial_classifier(config, generator, data.device)
+        check_points(data)
+        noise = noise_for(data, config)
+        classifier = initial_classifier(config, generator, data.device)
         optimizer = torch.optim.Adam(classifier.parameters(), lr=config.lr)
         schedule = torch.optim.lr_scheduler.CosineAnnealingLR(
             optimizer, config.steps, eta_min=config.lr / 100
@@ -194,12 +191,20 @@ class NceSampler:
         return torch.cat(kept)[:n], stats
 
 
-def _check_points(data: torch.Tensor) -> None:
+def check_points(data: torch.Tensor) -> None:
+    """Refuse what is not a set of at least two points in the plane (n×2)."""
     if data.ndim != 2 or data.shape[1] != 2 or data.shape[0] < 2:
         raise MinimaxlabError(f"NCE needs at least two 2-D points, got shape {tuple(data.shape)}")
 
 
-def _initial_classifier(
+def noise_for(data: torch.Tensor, config: NceConfig) -> GaussianNoise:
+    """The noise the classifier tells ``data`` from: fitted to it, or N(0, I)."""
+    if config.noise == "fitted":
+        return GaussianNoise.fitted(data)
+    return GaussianNoise.standard(data.device)
+
+
+def initial_classifier(
     config: NceConfig, generator: torch.Generator, device: torch.device
 ) -> PointClassifier:
     """The untrained classifier, its weights seeded by one draw from ``generator``."""
