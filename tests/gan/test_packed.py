@@ -116,3 +116,22 @@ def test_the_benchmark_runs_on_tiny_sizes(tmp_path):
     assert result["ratio_sequential_over_batched"] == pytest.approx(
         result["sequential_s"] / result["batched_s"]
     )
+
+
+def test_lr_final_anneals_adams_step_and_a_stopped_run_resumes_on_the_same_schedule(tmp_path):
+    config = TINY.model_copy(update={"lr_final": 1e-6, "checkpoint_every_epochs": 1})
+    straight, loop = train(tmp_path / "straight", "gan", SEEDS[:2], config)
+    # cosine from lr to lr_final over the 20 steps, for G and D alike
+    rates = [group["lr"] for o in loop.state.optimizers.values() for group in o.param_groups]
+    assert rates == pytest.approx([1e-6, 1e-6])
+    constant, _ = train(tmp_path / "constant", "gan", SEEDS[:2])
+    assert any(
+        not torch.equal(a, b)
+        for a, b in zip(weights(straight).values(), weights(constant).values(), strict=True)
+    )
+    folder = tmp_path / "stopped"
+    with pytest.raises(TrainingInterrupted):
+        train(folder, "gan", SEEDS[:2], config, stop=StopAt(13))
+    resumed, _ = train_trials(Run(folder), points(), "gan", config, SEEDS[:2])
+    for name, tensor in straight.state_dict().items():
+        assert torch.equal(resumed.state_dict()[name], tensor), name

@@ -64,6 +64,9 @@ class PackedGanConfig(StrictModel):
     lr: PositiveFloat = 1e-4
     betas: tuple[float, float] = (0.8, 0.999)
     gp_weight: PositiveFloat = 10.0  # WGAN-GP's λ
+    # None: Adam's step stays lr (the paper's); a value: it falls from lr to lr_final along a
+    # cosine over the run, which draws short runs' samples in to their modes
+    lr_final: PositiveFloat | None = None
     checkpoint_every_epochs: PositiveInt = 10  # a record is written every epoch
 
 
@@ -221,16 +224,28 @@ def train_trials(
         for m in (generator, discriminator)
     )
     noise = [torch.Generator(device).manual_seed(derived_seed(s, NOISE_STREAM)) for s in seeds]
+    total_steps = config.epochs * steps_per_epoch
+    schedulers = {}
+    if config.lr_final is not None:
+        schedulers = {
+            name: torch.optim.lr_scheduler.CosineAnnealingLR(
+                optimizer, total_steps, eta_min=config.lr_final
+            )
+            for name, optimizer in zip(("generator", "discriminator"), optimizers, strict=True)
+        }
     state = TrainingState(
         {"generator": generator, "discriminator": discriminator},
         {"generator": optimizers[0], "discriminator": optimizers[1]},
+        schedulers,
         generators={f"noise{t}": g for t, g in enumerate(noise)},
     )
     step = _step_function(
         (generator, discriminator), optimizers, data, method, config, seeds, noise
     )
+    if schedulers:
+        step = _then_schedule(step, list(schedulers.values()))
     schedule = Schedule(
-        config.epochs * steps_per_epoch,
+        total_steps,
         steps_per_epoch,
         config.checkpoint_every_epochs * steps_per_epoch,
         steps_per_epoch,
@@ -249,6 +264,21 @@ def train_trials(
     loop.restore()
     loop.train()
     return generator.eval(), loop
+
+
+def _then_schedule(
+    step: Callable[[int], dict[str, torch.Tensor]],
+    schedulers: Sequence[torch.optim.lr_scheduler.LRScheduler],
+) -> Callable[[int], dict[str, torch.Tensor]]:
+    """``step``, each learning rate moved on after it."""
+
+    def scheduled(i: int) -> dict[str, torch.Tensor]:
+        logged = step(i)
+        for scheduler in schedulers:
+            scheduler.step()
+        return logged
+
+    return scheduled
 
 
 @torch.no_grad()
