@@ -211,12 +211,7 @@ def train_trials(
     training resumes where it stopped. Returns the stacked generator (in eval mode) and the
     loop (its history of mean losses over the trials, one record per epoch, and its seconds)."""
     _, pack = method_of(method)
-    steps_per_epoch = data.shape[0] // config.batch_size
-    if steps_per_epoch < 1:
-        raise MinimaxlabError(
-            f"{data.shape[0]} training points make no batch of {config.batch_size}; "
-            "raise n_train or lower gan.batch_size"
-        )
+    steps_per_epoch = _steps_per_epoch(data, config)
     device = data.device
     generator, discriminator = (m.to(device) for m in build_trials(config, pack, seeds))
     optimizers = tuple(
@@ -225,14 +220,7 @@ def train_trials(
     )
     noise = [torch.Generator(device).manual_seed(derived_seed(s, NOISE_STREAM)) for s in seeds]
     total_steps = config.epochs * steps_per_epoch
-    schedulers = {}
-    if config.lr_final is not None:
-        schedulers = {
-            name: torch.optim.lr_scheduler.CosineAnnealingLR(
-                optimizer, total_steps, eta_min=config.lr_final
-            )
-            for name, optimizer in zip(("generator", "discriminator"), optimizers, strict=True)
-        }
+    schedulers = _lr_schedulers(optimizers, config, total_steps)
     state = TrainingState(
         {"generator": generator, "discriminator": discriminator},
         {"generator": optimizers[0], "discriminator": optimizers[1]},
@@ -264,6 +252,32 @@ def train_trials(
     loop.restore()
     loop.train()
     return generator.eval(), loop
+
+
+def _steps_per_epoch(data: torch.Tensor, config: PackedGanConfig) -> int:
+    steps = data.shape[0] // config.batch_size
+    if steps < 1:
+        raise MinimaxlabError(
+            f"{data.shape[0]} training points make no batch of {config.batch_size}; "
+            "raise n_train or lower gan.batch_size"
+        )
+    return steps
+
+
+def _lr_schedulers(
+    optimizers: tuple[torch.optim.Optimizer, torch.optim.Optimizer],
+    config: PackedGanConfig,
+    total_steps: int,
+) -> dict[str, torch.optim.lr_scheduler.LRScheduler]:
+    """G's and D's cosine fall from lr to ``lr_final`` over the run; none for a constant step."""
+    if config.lr_final is None:
+        return {}
+    return {
+        name: torch.optim.lr_scheduler.CosineAnnealingLR(
+            optimizer, total_steps, eta_min=config.lr_final
+        )
+        for name, optimizer in zip(("generator", "discriminator"), optimizers, strict=True)
+    }
 
 
 def _then_schedule(
