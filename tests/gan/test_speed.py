@@ -371,7 +371,7 @@ def test_uniform_dropout_keeps_each_unit_with_probability_one_minus_p_and_rescal
     torch.manual_seed(0)
     y = layer(x)
     kept = y != 0
-    assert abs(float(kept.float().mean()) - 0.7) < 0.005  # 7 s.e. of a Bernoulli(0.7) mean
+    assert abs(float(kept.float().mean()) - 0.7) < 0.005  # about 5 s.e. of a Bernoulli(0.7) mean
     torch.testing.assert_close(y[kept], torch.full_like(y[kept], 1 / 0.7))
     assert torch.equal(layer.eval()(x), x)
     assert torch.equal(UniformDropout(1.0)(x), torch.zeros_like(x))

@@ -75,7 +75,7 @@ def train_image_gan(
     if family is None and isinstance(generator, AveragedGenerator):
         family = default_family(config.train, after_generator_step=generator.update)
     trainer = GanTrainer(
-        models["generator"],
+        generator,
         models["discriminator"],
         data,
         config.train,

@@ -123,10 +123,7 @@ class NceSampler:
         check_points(data)
         noise = noise_for(data, config)
         classifier = initial_classifier(config, generator, data.device)
-        optimizer = torch.optim.Adam(classifier.parameters(), lr=config.lr)
-        schedule = torch.optim.lr_scheduler.CosineAnnealingLR(
-            optimizer, config.steps, eta_min=config.lr / 100
-        )
+        optimizer, schedule = classifier_optimizer(classifier, config)
         key = loop_options.get("key")  # a setting's loss gets its own line in the run's curves
         loss_name = "loss" if key is None else f"loss/{key}"
         step = _classifier_step(classifier, optimizer, schedule, data, noise, generator, config)
@@ -202,6 +199,18 @@ def noise_for(data: torch.Tensor, config: NceConfig) -> GaussianNoise:
     if config.noise == "fitted":
         return GaussianNoise.fitted(data)
     return GaussianNoise.standard(data.device)
+
+
+def classifier_optimizer(
+    classifier: nn.Module, config: NceConfig
+) -> tuple[torch.optim.Adam, torch.optim.lr_scheduler.CosineAnnealingLR]:
+    """Adam at ``lr`` over the classifier's weights, its step falling to lr/100 along a cosine
+    over the fit's ``steps``."""
+    optimizer = torch.optim.Adam(classifier.parameters(), lr=config.lr)
+    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(
+        optimizer, config.steps, eta_min=config.lr / 100
+    )
+    return optimizer, schedule
 
 
 def initial_classifier(

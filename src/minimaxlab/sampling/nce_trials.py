@@ -33,6 +33,7 @@ from minimaxlab.sampling.nce import (
     NceSampler,
     SampleStats,
     check_points,
+    classifier_optimizer,
     initial_classifier,
     noise_for,
 )
@@ -81,10 +82,7 @@ class NceTrials:
         classifier = StackedPointClassifier.of(
             [initial_classifier(config, g, data.device) for g in generators]
         )
-        optimizer = torch.optim.Adam(classifier.parameters(), lr=config.lr)
-        schedule = torch.optim.lr_scheduler.CosineAnnealingLR(
-            optimizer, config.steps, eta_min=config.lr / 100
-        )
+        optimizer, schedule = classifier_optimizer(classifier, config)
         loss_name = "loss" if key is None else f"loss/{key}"
         step = _step(classifier, optimizer, schedule, data, noise, generators, config)
         state = TrainingState(
