@@ -35,7 +35,7 @@ def test_quick_profile_is_layered_over_full():
     assert config.train.epochs < 50
     assert config.data.limit is not None
     assert config.model.latent_dim == 100 and config.train.loss == "non-saturating"  # from full
-    assert config.train.generator_optimizer.betas == (0.5, 0.999)  # lists merge as values
+    assert config.train.generator_optimizer.betas == (0.0, 0.99)  # lists merge as values
 
 
 def test_overrides_are_typed_and_nested():
