@@ -15,8 +15,7 @@ def collapse_generator(out) -> None:
     same blank image, which the classifier puts in one class (a generator collapsed for sure)."""
     run = Run.open(out)
     state = run.load_checkpoint()
-    last = state["models"]["generator"]["upsample.6.weight"]
-    state["models"]["generator"]["upsample.6.weight"] = torch.zeros_like(last)
+    state["models"]["generator"]["upsample.6.weight"].zero_()  # the last ConvTranspose2d
     run.save_checkpoint(state)
 
 
