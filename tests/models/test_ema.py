@@ -1,11 +1,12 @@
-"""The moving average of G's weights: the exact update, its start, and which model answers."""
+"""The moving average of G's weights: the exact update, its start, which model answers, and
+the batch-norm statistics the average measures on its own activations."""
 
 import pytest
 import torch
 
-from minimaxlab.models.cgan import ConditionalGenerator
 from minimaxlab.generative import SamplesFromNoise
 from minimaxlab.models import ema
+from minimaxlab.models.cgan import ConditionalGenerator
 from minimaxlab.models.ema import AveragedGenerator
 
 
