@@ -45,12 +45,12 @@ class AveragedGenerator(nn.Module):
         self.num_classes: int | None = trained.num_classes
         self.register_buffer("updates", torch.zeros((), dtype=torch.long))
         self._norms = [m for m in self.average.modules() if isinstance(m, _BatchNorm)]
-        self._statistics_current = not self._norms  # the average's own batch-norm statistics
+        self._measured = False  # the average holds its own batch-norm statistics
         self.register_load_state_dict_post_hook(AveragedGenerator._loaded)
 
     @staticmethod
     def _loaded(module: AveragedGenerator, incompatible_keys) -> None:
-        module._statistics_current = not module._norms  # the checkpoint's may be the trained G's
+        module._measured = False  # the checkpoint's statistics may be the trained G's
 
     def train(self, mode: bool = True) -> AveragedGenerator:
         super().train(mode)
@@ -84,14 +84,14 @@ class AveragedGenerator(nn.Module):
         for average, buffer in zip(self.average.buffers(), self.trained.buffers(), strict=True):
             average.copy_(buffer)
         self.updates += 1
-        self._statistics_current = not self._norms
+        self._measured = False
 
     @torch.no_grad()
     def measure_statistics(self) -> None:
         """The average's batch-norm statistics, measured on its own activations if its weights
         changed since: STATISTICS_SAMPLES fixed codes (and classes in turn, for a conditional
         G) in float32, each batch weighing the same (momentum None), the rest in eval mode."""
-        if self._statistics_current:
+        if self._measured or not self._norms:
             return
         device = next(iter(self.average.parameters())).device
         codes = torch.randn(
@@ -118,4 +118,4 @@ class AveragedGenerator(nn.Module):
         for norm, momentum in zip(self._norms, momenta, strict=True):
             norm.momentum = momentum
             norm.eval()
-        self._statistics_current = True
+        self._measured = True
