@@ -5,10 +5,17 @@ import os
 import stat
 import subprocess
 import sys
+import threading
 
 import pytest
 
-from minimaxlab.atomic import UnwritablePath, atomic_path, atomic_write_bytes, atomic_write_text
+from minimaxlab.atomic import (
+    UnwritablePath,
+    atomic_path,
+    atomic_write_bytes,
+    atomic_write_text,
+    exclusive,
+)
 from minimaxlab.errors import MinimaxlabError
 
 
@@ -109,3 +116,20 @@ def test_an_error_of_the_body_without_an_errno_goes_through_as_it_is(tmp_path):
         raise OSError("encoder error -2")  # what PIL raises: a bug, not a refusal of the system
     assert not isinstance(raised.value, MinimaxlabError)
     assert os.listdir(tmp_path) == []
+
+
+def test_exclusive_makes_a_second_holder_wait_until_the_first_lets_go(tmp_path):
+    lock = tmp_path / "cache" / "classifier.lock"  # its folder is made
+    order = []
+
+    def second() -> None:
+        with exclusive(lock):
+            order.append("second holds it")
+
+    with exclusive(lock):
+        waiting = threading.Thread(target=second)
+        waiting.start()
+        waiting.join(0.3)  # without the lock it would have run by now
+        order.append("first lets go")
+    waiting.join(10)
+    assert order == ["first lets go", "second holds it"]

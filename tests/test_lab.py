@@ -2,16 +2,22 @@
 card each, built from what the lab gathered."""
 
 import dataclasses
+import functools
+import json
 import re
 
 import pytest
+import torch
 from typer.testing import CliRunner
 
+from minimaxlab import lab
 from minimaxlab.cli import app
 from minimaxlab.errors import MinimaxlabError
 from minimaxlab.experiments import EXPERIMENTS
 from minimaxlab.interrupt import TrainingInterrupted
-from minimaxlab.lab import results_table, run_lab, select_experiments
+from minimaxlab.lab import lab_jobs, results_table, run_lab, select_experiments
+from minimaxlab.launch import run_experiment
+from minimaxlab.processes import Outcome
 from minimaxlab.report.html import format_value
 from minimaxlab.runs import Run
 from tests.conftest import BROKEN, FINISHED, NAMES, SKIPPED
@@ -91,6 +97,9 @@ def test_run_all_on_the_command_line(tmp_path):
         runner.invoke(app, ["run", "all", "--skip", "gan3d"]), "unknown experiment gan3d"
     )
     one_line_error(runner.invoke(app, ["run", "bandit", "--only", "x"]), "go with 'run all'")
+    one_line_error(runner.invoke(app, ["run", "bandit", "--jobs", "2"]), "go with 'run all'")
+    for jobs in ("0", "two"):
+        one_line_error(runner.invoke(app, ["run", "all", "--jobs", jobs]), "--jobs must be auto")
     one_line_error(runner.invoke(app, ["run", "all", "seed=3"]), "takes no key=value overrides")
     assert not (tmp_path / "lab").exists()
 
@@ -117,3 +126,84 @@ def test_ctrl_c_stops_the_lab_and_the_index_says_where(tmp_path, monkeypatch):
     html = (tmp_path / "index.html").read_text()
     assert '<span class="status interrupted">interrupted</span>' in html
     assert 'id="bandit"' not in html  # the lab stopped there: bandit comes after dynamics
+
+
+def test_experiments_side_by_side_run_in_processes_on_their_share_of_the_threads(tmp_path):
+    seen = []
+    names = ["gan-2d", "dynamics", "bandit"]
+    listed, index = run_lab(
+        profile="smoke",
+        only=names,
+        out=tmp_path,
+        device="cpu",
+        progress=False,
+        jobs=2,
+        on_entry=lambda entry: seen.append((entry.name, entry.status)),
+    )
+    assert [e.name for e in listed] == names  # the registry's order, whatever ended first
+    assert all(e.status == "finished" and e.seconds > 0 for e in listed)
+    assert sorted(seen) == sorted((n, s) for n in names for s in ("running", "finished"))
+    for entry in listed:
+        env = json.loads((entry.run_dir / "env.json").read_text())
+        assert env["cpu_threads"] == max(1, torch.get_num_threads() // 2)
+    assert len(re.findall(r'<section class="card', index.read_text())) == 3
+
+
+def fake_processes(outcomes):
+    """run_side_by_side that starts every call and ends it with ``outcomes[i]`` (None:
+    Ctrl-C once all have started), in this process."""
+
+    def run_side_by_side(calls, workers, threads, started, ended):
+        for index, _ in enumerate(calls):
+            started(index)
+        for index, outcome in enumerate(outcomes):
+            if outcome is None:
+                return False
+            ended(index, outcome)
+        return True
+
+    return run_side_by_side
+
+
+def test_a_process_that_died_is_a_failed_entry(tmp_path, monkeypatch):
+    monkeypatch.setattr(lab, "run_side_by_side", fake_processes([Outcome(False, None, -9)] * 2))
+    listed, index = run_lab(profile="smoke", only=["bandit", "dynamics"], out=tmp_path, jobs=2)
+    assert [e.status for e in listed] == ["failed", "failed"]
+    assert listed[0].reason == "its process ended (exit code -9) before it reported"
+    assert "exit code -9" in index.read_text()
+
+
+def test_ctrl_c_ends_a_side_by_side_lab_once_the_running_ones_stopped(tmp_path, monkeypatch):
+    interrupted = dataclasses.replace(
+        lab.LabEntry("dynamics", "interrupted"), reason="stopped by the user", seconds=1.0
+    )
+    outcomes = [Outcome(True, interrupted, 0), None]
+    monkeypatch.setattr(lab, "run_side_by_side", fake_processes(outcomes))
+    with pytest.raises(KeyboardInterrupt):
+        run_lab(profile="smoke", only=["dynamics", "bandit"], out=tmp_path, jobs=2)
+    html = (tmp_path / "index.html").read_text()
+    assert '<span class="status interrupted">interrupted</span>' in html
+
+
+def test_an_experiment_in_its_own_process_reports_its_failure(tmp_path, monkeypatch):
+    monkeypatch.setitem(
+        EXPERIMENTS, "bandit", dataclasses.replace(EXPERIMENTS["bandit"], run=_broken)
+    )
+    entry = lab.LabEntry("bandit", "running", run_dir=tmp_path / "bandit")
+    launch = functools.partial(run_experiment, profile="smoke", device="cpu", progress=False)
+    done = lab._entry_in_process(entry, launch)
+    assert done.status == "failed" and done.reason == "RuntimeError: out of arms"
+    assert "Traceback" in (tmp_path / "bandit" / "error.txt").read_text()
+
+
+def _broken(config, context):
+    raise RuntimeError("out of arms")
+
+
+def test_jobs_auto_is_one_on_a_gpu_and_the_threads_on_a_cpu(monkeypatch):
+    assert lab_jobs(None, "cpu") == max(1, min(lab.MAX_AUTO_JOBS, torch.get_num_threads()))
+    assert lab_jobs(3, "cpu") == 3
+    with pytest.raises(MinimaxlabError, match="--jobs must be 1 or more"):
+        lab_jobs(0, None)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert lab_jobs(None, None) == 1

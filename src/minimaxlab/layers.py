@@ -37,6 +37,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...], str], ...] = (
             "errors",
             "reproducibility",
             "interrupt",
+            "processes",
             "layers",
         ),
         "configs, run folders, checkpoints, plots, devices, seeds, errors",

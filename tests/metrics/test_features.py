@@ -1,3 +1,5 @@
+import contextlib
+
 import pytest
 import torch
 import torch.nn.functional as F
@@ -115,3 +117,20 @@ def test_a_training_stopped_mid_way_resumes_in_its_cache_folder(monkeypatch):
     for key, value in straight.model.state_dict().items():
         assert torch.equal(value, resumed.model.state_dict()[key])
     assert not folder.exists()  # only the cached weights stay
+
+
+def test_a_classifier_cached_while_waiting_for_the_lock_is_loaded_not_trained(monkeypatch):
+    """Experiments side by side: the process that waited loads what the first one trained."""
+    train, test = tiny_images(160, seed=0), tiny_images(64, seed=1)
+    key = features.classifier_key(train, FAST)
+    locks = []
+
+    @contextlib.contextmanager
+    def another_process_trains_first(lock):
+        locks.append(lock)
+        features._train_into(lock.with_suffix(".pt"), train, test, FAST, key, False)
+        yield
+
+    monkeypatch.setattr(features, "exclusive", another_process_trains_first)
+    got = load_or_train_classifier(train, test, FAST, progress=False)
+    assert len(locks) == 1 and not got.trained_now and got.path == locks[0].with_suffix(".pt")

@@ -19,6 +19,7 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
+from minimaxlab.atomic import exclusive
 from minimaxlab.checkpoint import load_checkpoint, save_checkpoint
 from minimaxlab.data.batches import EpochShuffles
 from minimaxlab.data.images import ImageSet
@@ -159,26 +160,36 @@ def load_or_train_classifier(
     spec = spec or DEFAULT_SPEC
     key = classifier_key(train, spec)
     path = cache_dir() / "classifiers" / f"{train.name}-{key[:16]}.pt"
-    if path.is_file():
-        with torch.random.fork_rng(devices=[]):  # initialising weights draws from the CPU RNG
-            model = _build(train, spec).to(train.device)
-        state = load_checkpoint(path, train.device)
-        model.load_state_dict(state["weights"])
-        return TrainedClassifier(model.eval(), float(state["test_accuracy"]), key, path, False)
+    trained_now = False
+    if not path.is_file():
+        # The lab's experiments may run side by side: one process trains, the others wait.
+        with exclusive(path.with_suffix(".lock")):
+            if not path.is_file():
+                _train_into(path, train, test, spec, key, progress)
+                trained_now = True
+    with torch.random.fork_rng(devices=[]):  # initialising weights draws from the CPU RNG
+        model = _build(train, spec).to(train.device)
+    state = load_checkpoint(path, train.device)
+    model.load_state_dict(state["weights"])
+    return TrainedClassifier(model.eval(), float(state["test_accuracy"]), key, path, trained_now)
+
+
+def _train_into(
+    path: Path, train: ImageSet, test: ImageSet, spec: ClassifierSpec, key: str, progress: bool
+) -> None:
+    """Train the classifier, measure its test accuracy and cache both at ``path``."""
     folder = path.with_suffix("")  # the training's run folder, until the weights are cached
     folder.mkdir(parents=True, exist_ok=True)
     model = train_classifier(train, spec, Run(folder), progress)
-    test_accuracy = accuracy(model, test)
     cached = {
         "weights": model.state_dict(),
-        "test_accuracy": test_accuracy,
+        "test_accuracy": accuracy(model, test),
         "key": key,
         "spec": asdict(spec),
         "data": train.name,
     }
     save_checkpoint(path, cached)
     shutil.rmtree(folder)
-    return TrainedClassifier(model, test_accuracy, key, path, True)
 
 
 @torch.no_grad()
