@@ -2,14 +2,18 @@
 each timed; a failure is recorded and the next one runs; ``index.html`` links every report.
 
 On a CPU the experiments run side by side, ``jobs`` at a time in their own processes, each on
-its share of the threads (``minimaxlab.processes``): torch uses two threads on one small model
-far less well than one thread each on two models. Measured on the project's 2-core CPU
-(2026-12-07, load < 0.5, nothing else running): one thread instead of two took gan-2d from 52
-to 42 s and mode-bench (shortened) from 22 to 18 s, nce-sampler from 49 to 70 s and multitask
-from 44 to 70 s; two one-thread DCGAN trainers side by side made 616 images/s together,
-against 557 for one on two threads. A run on one thread rounds its sums in another order than
-on two, so its numbers match a lone run's in law, not bit for bit (its run folder records the
-threads).
+its share of the threads (``minimaxlab.processes``): torch spreads one model's work over two
+threads less well than two models get done on one thread each. Measured on the project's
+2-core CPU (2026-12-07, each started at load < 0.5 with nothing else running):
+
+- one thread instead of two: gan-2d 42 s instead of 52, mode-bench (shortened) 18 s instead of
+  22, but nce-sampler 70 s instead of 49 and multitask 70 s instead of 44;
+- two one-thread DCGAN trainers side by side made 616 images/s together, against 557 for one
+  trainer on two threads;
+- the quick lab took 25 min 33 s two at a time, against 35 min 29 s one at a time (README).
+
+A run on one thread sums in another order than on two, so its numbers match a lone run's in
+law, not bit for bit (its run folder records the threads).
 """
 
 from __future__ import annotations
