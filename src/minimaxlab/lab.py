@@ -154,7 +154,7 @@ def _run_side_by_side(
     Ctrl-C ends the lab once the running experiments have stopped (KeyboardInterrupt)."""
     import torch
 
-    threads = max(1, torch.get_num_threads() // jobs)
+    threads = max(1, torch.get_num_threads() // min(jobs, len(ready)))
 
     def started(index: int) -> None:
         entry = ready[index][0]

@@ -1,10 +1,10 @@
 """Independent calls side by side, each in a fresh process, at most ``workers`` at a time.
 
-What the lab's experiments gain from it on a CPU: torch spreads one small model's work over
-its threads badly, so two experiments on one thread each get more done than one experiment on
-two (``run all --jobs``). Each call runs in a *spawned* interpreter, never a forked one: a
-child forked from a process whose OpenMP threads have run can hang. Its return value comes
-back through a pipe; a call that raises, or a process that dies, gives no value.
+What the lab's experiments gain from it on a CPU: torch spreads one model's work over several
+threads less well than several models get done on one thread each (``run all --jobs``). Each
+call runs in a *spawned* interpreter, never a forked one: a child forked from a process whose
+OpenMP threads have run can hang. Its return value comes back through a pipe; a call that
+raises, or a process that dies, gives no value.
 
 Ctrl-C reaches every process of the terminal's group. The calls that are running stop
 themselves as they would alone (training finishes its step and saves a checkpoint), no further
