@@ -120,11 +120,11 @@ def run_lab(
     ready: list[tuple[LabEntry, Callable[..., Run]]] = []
     for name in names:
         extra = list((overrides or {}).get(name, ()))
-        entry = LabEntry(name, *_readiness(name, profile, extra), run_dir=root / f"{name}-{stamp}")
+        entry = LabEntry(name, *_readiness(name, profile, extra))
         if entry.status == "running":
+            entry.run_dir = root / f"{name}-{stamp}"
             ready.append((entry, functools.partial(run_experiment, overrides=extra)))
         else:
-            entry.run_dir = None
             book.add(entry)
             book.publish(entry)
     options = {"profile": profile, "seed": seed, "device": device}

@@ -85,11 +85,9 @@ def run_side_by_side(
 def _collect(receiver: multiprocessing.connection.Connection, process: Any) -> Outcome:
     """The value the child sent, or how it died without one."""
     try:
-        value = receiver.recv()
+        value, returned = receiver.recv(), True
     except EOFError:  # the child raised or was killed before it sent anything
-        process.join()
-        return Outcome(False, None, process.exitcode)
-    finally:
-        receiver.close()
+        value, returned = None, False
+    receiver.close()
     process.join()
-    return Outcome(True, value, process.exitcode)
+    return Outcome(returned, value, process.exitcode)
