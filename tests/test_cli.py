@@ -158,6 +158,27 @@ def test_same_seed_same_numbers_and_ctrl_c_resumes_to_the_same_weights(tmp_path,
     assert yaml.safe_load((stopped / "env.json").read_text())["resumed_after"]["seed"] == 0
 
 
+def test_a_finished_run_resumed_with_more_epochs_trains_on_to_a_longer_runs_weights(tmp_path):
+    """`run --resume RUN train.epochs=K` continues a finished run (the README's way to train a
+    quick run longer): the same weights as a run of K epochs from the start."""
+    longer = tmp_path / "longer"
+    assert run_tiny(longer, "train.epochs=3", "samples.grid_epochs=[0,3]").exit_code == 0
+    extended = tmp_path / "extended"
+    assert run_tiny(extended).exit_code == 0
+
+    result = invoke("run", "--resume", extended, "train.epochs=3", "--no-progress")
+    assert result.exit_code == 0, result.output
+    a = torch.load(longer / "checkpoint.pt", weights_only=False)
+    b = torch.load(extended / "checkpoint.pt", weights_only=False)
+    assert a["step"] == b["step"] == 18
+    for part in ("generator", "discriminator"):
+        for key, value in a["models"][part].items():
+            assert torch.equal(value, b["models"][part][key]), (part, key)
+    summary = yaml.safe_load((extended / "summary.json").read_text())
+    assert summary["status"] == "finished" and summary["epochs"] == 3.0
+    assert yaml.safe_load((extended / "config.yaml").read_text())["train"]["epochs"] == 3
+
+
 def test_resume_needs_a_run_folder(tmp_path):
     one_line_error(invoke("run", "--resume", tmp_path), "is not a run folder")
     one_line_error(invoke("run"), "name an experiment")
