@@ -30,6 +30,16 @@ def run_tiny(out, *extra):
     return invoke("run", "dcgan-fashion", *QUICK_CPU, "--out", out, *TINY, *extra)
 
 
+def assert_same_weights(run_a, run_b, step):
+    """Both runs' checkpoints are at ``step`` with bitwise equal G and D."""
+    a = torch.load(run_a / "checkpoint.pt", weights_only=False)
+    b = torch.load(run_b / "checkpoint.pt", weights_only=False)
+    assert a["step"] == b["step"] == step
+    for part in ("generator", "discriminator"):
+        for key, value in a["models"][part].items():
+            assert torch.equal(value, b["models"][part][key]), (part, key)
+
+
 def test_list_shows_each_experiment_with_a_description():
     result = invoke("list")
     assert result.exit_code == 0
@@ -149,12 +159,7 @@ def test_same_seed_same_numbers_and_ctrl_c_resumes_to_the_same_weights(tmp_path,
 
     result = invoke("run", "--resume", stopped, "--no-progress")
     assert result.exit_code == 0, result.output
-    a = torch.load(straight / "checkpoint.pt", weights_only=False)
-    b = torch.load(stopped / "checkpoint.pt", weights_only=False)
-    assert a["step"] == b["step"] == 12
-    for part in ("generator", "discriminator"):
-        for key, value in a["models"][part].items():
-            assert torch.equal(value, b["models"][part][key]), (part, key)
+    assert_same_weights(straight, stopped, step=12)
     assert yaml.safe_load((stopped / "env.json").read_text())["resumed_after"]["seed"] == 0
 
 
@@ -168,12 +173,7 @@ def test_a_finished_run_resumed_with_more_epochs_trains_on_to_a_longer_runs_weig
 
     result = invoke("run", "--resume", extended, "train.epochs=3", "--no-progress")
     assert result.exit_code == 0, result.output
-    a = torch.load(longer / "checkpoint.pt", weights_only=False)
-    b = torch.load(extended / "checkpoint.pt", weights_only=False)
-    assert a["step"] == b["step"] == 18
-    for part in ("generator", "discriminator"):
-        for key, value in a["models"][part].items():
-            assert torch.equal(value, b["models"][part][key]), (part, key)
+    assert_same_weights(longer, extended, step=18)
     summary = yaml.safe_load((extended / "summary.json").read_text())
     assert summary["status"] == "finished" and summary["epochs"] == 3.0
     assert yaml.safe_load((extended / "config.yaml").read_text())["train"]["epochs"] == 3
