@@ -2,6 +2,7 @@
 
 import json
 
+import numpy as np
 import pytest
 
 from minimaxlab.errors import MinimaxlabError
@@ -29,6 +30,9 @@ def test_bandit_experiment_end_to_end(tmp_path):
     for row in table["rows"]:
         settled, stuck, undecided = (float(cell.rstrip("%")) for cell in row[3:6])
         assert settled + stuck + undecided == pytest.approx(100, abs=0.2)
+    for key, baseline in (("without_baseline", "no"), ("with_baseline", "yes")):  # the card's
+        shares = [float(row[3].rstrip("%")) / 100 for row in table["rows"] if row[2] == baseline]
+        assert summary["settled_on_best_arm"][key] == pytest.approx(np.mean(shares), abs=1e-3)
     assert _figures(out) == ["bandit/best_arm_noise_0.5.png", "bandit/best_arm_noise_0.png"]
     assert "settles on the best arm" in run.report_path.read_text()
 

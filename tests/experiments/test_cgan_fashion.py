@@ -9,10 +9,16 @@ import torch
 
 from minimaxlab.config import resolve_config
 from minimaxlab.experiments import EXPERIMENTS, cgan_fashion
-from minimaxlab.experiments.cgan_fashion import CGANFashionConfig, build_models, cgan_account
+from minimaxlab.experiments.cgan_fashion import (
+    EXPERIMENT,
+    CGANFashionConfig,
+    build_models,
+    cgan_account,
+)
 from minimaxlab.generative import GENERATOR, GenerativeModel
 from minimaxlab.interrupt import TrainingInterrupted
 from minimaxlab.models.ema import AveragedGenerator
+from minimaxlab.report.numbers import shown_numbers
 from minimaxlab.runs import Run
 from tests.experiments.helpers import context_in
 from tests.helpers import StopAt
@@ -94,3 +100,11 @@ def test_the_account_quotes_the_conditional_metrics_beside_their_floor():
     text = " ".join(cgan_account(summary, config))
     assert "0.875" in text and "0.9375" in text and "12.5" in text and "2.25" in text
     assert "moving average" in text and "hinge" in text
+    card = [n.text() for n in shown_numbers(summary, EXPERIMENT.key_numbers)]
+    assert card == [
+        "epochs 1",
+        "Fréchet distance 30 (real-data floor 1)",
+        "per-class accuracy (samples of the class asked for) 0.875 (real-data floor 0.9375)",
+        "intra-class Fréchet distance 12.5 (real-data floor 2.25)",
+        "recall 0.25 (real-data floor 0.75)",
+    ]

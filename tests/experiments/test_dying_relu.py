@@ -68,6 +68,15 @@ def test_dead_relu_units_stay_dead_and_silent_elu_units_keep_a_gradient(straight
     silent_at_start = {(row[0], row[1], row[2]): row[3] for row in table["rows"]}
     assert silent_at_start["ReLU", 0.1, -4.0] > 0.5  # the mean over the repeats
     assert silent_at_start["ReLU", 0.1, 0.0] < 0.5
+    # the index card's headline agrees with the table's last epoch
+    for unit, label in (("relu", "ReLU"), ("elu", "ELU")):
+        rows = [row for row in table["rows"] if row[0] == label]
+        gradients = [row[6] for row in rows if row[6] != "—"]
+        assert summary["by_unit"][unit] == {
+            "most_units_revived": max(row[5] for row in rows),
+            "largest_silent_unit_gradient": max(gradients) if gradients else None,
+        }
+    assert summary["by_unit"]["relu"]["largest_silent_unit_gradient"] == 0
 
     records = [r for r in run.metrics() if r["setting"].startswith("elu_lr3_bias0_")]
     assert [(r["setting"], r["epoch"]) for r in records] == [

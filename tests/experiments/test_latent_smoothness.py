@@ -10,13 +10,16 @@ from PIL import Image
 from typer.testing import CliRunner
 
 from minimaxlab.cli import app
+from minimaxlab.experiments import latent_smoothness
 from minimaxlab.experiments.latent_smoothness import (
     EXPERIMENT,
     LatentSmoothnessConfig,
     base_missing_data,
 )
 from minimaxlab.experiments.latent_smoothness import account as smoothness_account
+from minimaxlab.latent.paths import PathResult
 from minimaxlab.report.account import compared
+from minimaxlab.report.numbers import shown_numbers
 from minimaxlab.runs import Run
 
 
@@ -109,3 +112,34 @@ def test_its_data_is_the_data_of_its_base():
     config = LatentSmoothnessConfig(base="dcgan-fashion", base_profile="quick")
     assert "needs fashion-mnist" in base_missing_data(config)
     assert base_missing_data(LatentSmoothnessConfig(base="gan-mnist")) is None  # digits at last
+
+
+def test_the_card_sets_each_quality_number_beside_its_real_data_floor(tmp_path):
+    def trained(name, frechet, recall):
+        run = Run(tmp_path / name)
+        run.path.mkdir()
+        run.write_summary(
+            {
+                "evaluation": {
+                    "generated": {"frechet_distance": frechet, "recall": recall},
+                    "floor": {"frechet_distance": 3.25, "recall": 0.875},
+                }
+            }
+        )
+        return run
+
+    path = PathResult(torch.zeros(2, 3), torch.zeros(2, 3), 2.0, 1.0, 0.5, 0.25)
+    summary = {
+        "base": "gan-mnist",
+        "results": {
+            "without": latent_smoothness._result(trained("without", 55.0, 0.25), 0.0, path),
+            "with": latent_smoothness._result(trained("with", 190.0, 0.125), 0.1, path),
+        },
+    }
+    card = [n.text() for n in shown_numbers(summary, EXPERIMENT.key_numbers)]
+    assert card[-4:] == [
+        "Fréchet distance, without the penalty 55 (real-data floor 3.25)",
+        "Fréchet distance, with the penalty 190 (real-data floor 3.25)",
+        "recall, without the penalty 0.25 (real-data floor 0.875)",
+        "recall, with the penalty 0.125 (real-data floor 0.875)",
+    ]

@@ -53,6 +53,10 @@ def test_tiny_sweep_writes_table_figures_curves_and_models(straight):
         reached = [row[0] for row in table["rows"] if row[column] >= 0.9]
         longest = summary["longest_T_with_accuracy_at_least_0.9"][name]
         assert longest == (max(reached) if reached else None)
+    # the index card's headline: the accuracies at the sweep's longest T (its last row)
+    assert summary["at_longest_T"] == dict(
+        zip(["T", "lstm", "rnn"], table["rows"][-1], strict=True)
+    )
     training = summary["tables"]["Training of each setting"]["rows"]
     assert [(r[0], r[1], r[2]) for r in training] == [
         ("LSTM", 3, 30),

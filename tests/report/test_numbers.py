@@ -1,6 +1,14 @@
 """Key numbers in words: labels for dotted keys, floors beside their numbers."""
 
-from minimaxlab.report.numbers import KNOWN, KeyNumber, ShownNumber, label_of, shown_numbers
+from minimaxlab.experiments import EXPERIMENTS
+from minimaxlab.report.numbers import (
+    KNOWN,
+    KeyNumber,
+    ShownNumber,
+    key_number,
+    label_of,
+    shown_numbers,
+)
 
 SUMMARY = {
     "experiment": "x",
@@ -57,3 +65,19 @@ def test_without_a_list_the_first_plain_values_are_shown_in_words():
     shown = shown_numbers(SUMMARY)
     assert [n.label for n in shown][:3] == ["a value", "c d (b)", "s"]
     assert len(shown) == 6 and not any("." in n.label for n in shown)
+
+
+def test_a_finding_that_holds_or_not_reads_yes_or_no():
+    summary = {"trade_off": {"rate_falls": True, "distortion_rises": False}}
+    entries = ("trade_off.rate_falls", KeyNumber("distortion rises", "trade_off.distortion_rises"))
+    assert [n.value for n in shown_numbers(summary, entries)] == ["yes", "no"]
+
+
+def test_every_experiment_names_its_key_numbers_in_its_own_words():
+    """No card falls back to its summary's first values or to labels made of a key's parts."""
+    for name, experiment in EXPERIMENTS.items():
+        assert experiment.key_numbers, name
+        for entry in experiment.key_numbers:
+            assert isinstance(entry, KeyNumber) or entry in KNOWN, (name, entry)
+        labels = [key_number(entry).label for entry in experiment.key_numbers]
+        assert len(set(labels)) == len(labels), name

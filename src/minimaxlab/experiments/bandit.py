@@ -103,6 +103,17 @@ def settling_table(
     }
 
 
+def settled_on_best_arm(variants: list[Variant], result: BanditRun) -> dict[str, float]:
+    """The share of seeds that settled on the best arm, over every variant without a baseline
+    and over every variant with one: the index card's headline."""
+    on_best = (result.settled_at > 0).mean(axis=1)  # one share per variant (as settling_row)
+    baseline = np.array([v.baseline for v in variants])
+    return {
+        "without_baseline": float(on_best[~baseline].mean()),
+        "with_baseline": float(on_best[baseline].mean()),
+    }
+
+
 def plot_best_arm(
     variants: list[Variant], result: BanditRun, config: BanditConfig, run_folder: Run
 ) -> None:
@@ -146,6 +157,7 @@ def run(config: BanditConfig, context: RunContext) -> dict[str, Any]:
         "best_arm": int(np.argmax(config.arm_means)),
         "seeds": config.seeds,
         "steps": config.steps,
+        "settled_on_best_arm": settled_on_best_arm(variants, result),
         "tables": {title: settling_table(variants, result, config)},
     }
 
@@ -175,6 +187,8 @@ def account(summary: dict[str, Any], config: dict[str, Any]) -> list[str]:
     return paragraphs
 
 
+SETTLED = "settled_on_best_arm."
+
 EXPERIMENT = Experiment(
     name="bandit",
     description="Softmax policy gradient on a k-armed bandit: constant vs decaying step "
@@ -184,6 +198,13 @@ EXPERIMENT = Experiment(
     account=account,
     headline_figure="figures/bandit/best_arm_noise_*.png",
     key_numbers=(
+        KeyNumber(
+            "share of seeds settled on the best arm, without a baseline",
+            SETTLED + "without_baseline",
+        ),
+        KeyNumber(
+            "share of seeds settled on the best arm, with a baseline", SETTLED + "with_baseline"
+        ),
         KeyNumber("arms", "arms"),
         KeyNumber("seeds", "seeds"),
         KeyNumber("steps", "steps"),

@@ -25,7 +25,7 @@ from minimaxlab.data.config import ImageDataConfig
 from minimaxlab.data.images import ImageSet
 from minimaxlab.data.registry import load_images
 from minimaxlab.errors import MinimaxlabError
-from minimaxlab.experiments.base import Experiment, RunContext
+from minimaxlab.experiments.base import Experiment, KeyNumber, RunContext
 from minimaxlab.experiments.image_gan import evaluation_size, load_training_images
 from minimaxlab.generative import GENERATOR, GENERATORS, model_file
 from minimaxlab.metrics.config import EvaluationConfig
@@ -431,10 +431,15 @@ EXPERIMENT = Experiment(
     headline_figure="figures/rate_distortion.png",
     key_numbers=(
         "data.name",
-        "default_generator",
-        "trade_off.gaussian.rate_falls",
-        "trade_off.gaussian.distortion_rises",
-        "trade_off.echo.rate_falls",
+        KeyNumber(
+            "rate falls at every larger β, Gaussian encoder", "trade_off.gaussian.rate_falls"
+        ),
+        KeyNumber(
+            "distortion rises at every larger β, Gaussian encoder",
+            "trade_off.gaussian.distortion_rises",
+        ),
+        KeyNumber("rate falls at every larger β, echo encoder", "trade_off.echo.rate_falls"),
+        KeyNumber("generator of the commands and of the evaluation", "default_generator"),
         "evaluation.generated.frechet_distance",
     ),
 )

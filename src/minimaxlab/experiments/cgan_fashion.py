@@ -13,7 +13,7 @@ from torch import nn
 
 from minimaxlab.config import ExperimentConfig, StrictModel
 from minimaxlab.data.config import ImageDataConfig
-from minimaxlab.experiments.base import Experiment, RunContext
+from minimaxlab.experiments.base import Experiment, KeyNumber, RunContext
 from minimaxlab.experiments.image_gan import evaluation_size, gan_account, train_image_gan
 from minimaxlab.gan.conditional import ConditionalFamily
 from minimaxlab.gan.trainer import GanTrainConfig, OptimizerConfig, SamplesConfig
@@ -147,10 +147,18 @@ EXPERIMENT = Experiment(
     headline_figure=f"figures/{CLASS_ROWS_FIGURE}",
     key_numbers=(
         "epochs",
-        "evaluation.conditional.generated.per_class_accuracy",
-        "evaluation.conditional.floor.per_class_accuracy",
-        "evaluation.conditional.generated.intra_class_frechet_distance",
-        "evaluation.conditional.floor.intra_class_frechet_distance",
         "evaluation.generated.frechet_distance",
+        *(
+            KeyNumber(
+                label,
+                f"evaluation.conditional.generated.{metric}",
+                f"evaluation.conditional.floor.{metric}",
+            )
+            for metric, label in (
+                ("per_class_accuracy", "per-class accuracy (samples of the class asked for)"),
+                ("intra_class_frechet_distance", "intra-class Fréchet distance"),
+            )
+        ),
+        "evaluation.generated.recall",
     ),
 )

@@ -31,7 +31,7 @@ from pydantic import Field, PositiveFloat, PositiveInt, field_validator
 
 from minimaxlab.config import ExperimentConfig, StrictModel
 from minimaxlab.data.images import load_digits
-from minimaxlab.experiments.base import Experiment, RunContext
+from minimaxlab.experiments.base import Experiment, KeyNumber, RunContext
 from minimaxlab.metrics.units import RevivedUnits, unit_measures
 from minimaxlab.models.one_hidden import (
     ACTIVATIONS,
@@ -316,6 +316,26 @@ def checked_layers(
     }
 
 
+def by_unit(means: dict[str, dict[str, Any]], config: DyingReluConfig) -> dict[str, Any]:
+    """Per unit type, over every setting after the last epoch: the most silent units that
+    came back, and the largest mean gradient a silent unit still got (none: no unit was
+    silent). The index card's headline: ReLU's are 0 where ELU's are not."""
+    summary = {}
+    for activation in config.activations:
+        finals = [
+            means[setting_key(a, lr, bias)]
+            for a, lr, bias in sweep_settings(config)
+            if a == activation
+        ]
+        gradients = [r["silent_unit_gradient"][-1] for r in finals]
+        known = [g for g in gradients if g is not None]
+        summary[activation] = {
+            "most_units_revived": max(r["revived_units"][-1] for r in finals),
+            "largest_silent_unit_gradient": max(known) if known else None,
+        }
+    return summary
+
+
 def final_table(means: dict[str, dict[str, Any]], config: DyingReluConfig) -> dict[str, Any]:
     """Every setting at the start and after the last epoch."""
     rows = []
@@ -362,6 +382,7 @@ def run(config: DyingReluConfig, context: RunContext) -> dict[str, Any]:
     return {
         "data": f"digits, {data[0].shape[0]} training and {data[2].shape[0]} test images",
         "derivative_checks_largest_error": max(c["max_abs_error"] for c in checks.values()),
+        "by_unit": by_unit(means, config),
         "tables": {
             f"After {config.train.epochs} epochs (means over {config.repeats} repeats)": (
                 final_table(means, config)
@@ -410,6 +431,16 @@ def account(summary: dict[str, Any], config: dict[str, Any]) -> list[str]:
     return paragraphs
 
 
+# The index card: per unit type, whether silent units came back and what gradient they got.
+UNIT_NUMBERS = tuple(
+    KeyNumber(f"{label}, {LABELS[activation]}", f"by_unit.{activation}.{key}")
+    for key, label in (
+        ("most_units_revived", "most silent units that came back in one setting"),
+        ("largest_silent_unit_gradient", "largest mean |∂L/∂W| of silent units"),
+    )
+    for activation in ACTIVATIONS
+)
+
 EXPERIMENT = Experiment(
     name="dying-relu",
     description="Dead ReLU units against ELU units under minibatch SGD, by learning rate and "
@@ -417,4 +448,9 @@ EXPERIMENT = Experiment(
     config_class=DyingReluConfig,
     run=run,
     account=account,
+    key_numbers=(
+        *UNIT_NUMBERS,
+        KeyNumber("derivatives against autograd, largest error", "derivative_checks_largest_error"),
+        KeyNumber("data", "data"),
+    ),
 )

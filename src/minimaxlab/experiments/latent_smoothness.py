@@ -115,9 +115,10 @@ def _end_images(trained: Run, indices: tuple[int, int], device: torch.device) ->
 
 
 def _result(trained: Run, weight: float, path: PathResult) -> dict[str, Any]:
-    """U of both paths, and the sample quality that the training's evaluation measured."""
+    """U of both paths, and the sample quality that the training's evaluation measured, with
+    the real-data floor it is read against."""
     evaluation = trained.read_summary().get("evaluation") or {}
-    quality = evaluation.get("generated", {})
+    quality, floor = evaluation.get("generated", {}), evaluation.get("floor", {})
     return {
         "smoothness_weight": weight,
         "run": str(trained.path),
@@ -125,6 +126,7 @@ def _result(trained: Run, weight: float, path: PathResult) -> dict[str, Any]:
         "U_optimised": path.optimised_u,
         "image_energy_straight": path.straight_image_energy,
         **{key: quality.get(key) for key in QUALITY},
+        "floor": {key: floor.get(key) for key in QUALITY},
     }
 
 
@@ -197,7 +199,14 @@ EXPERIMENT = Experiment(
         KeyNumber("base experiment", "base"),
         KeyNumber("path energy U, without the penalty", "results.without.U_optimised"),
         KeyNumber("path energy U, with the penalty", "results.with.U_optimised"),
-        KeyNumber("Fréchet distance, without the penalty", "results.without.frechet_distance"),
-        KeyNumber("Fréchet distance, with the penalty", "results.with.frechet_distance"),
+        *(
+            KeyNumber(
+                f"{label}, {side} the penalty",
+                f"results.{side}.{key}",
+                f"results.{side}.floor.{key}",
+            )
+            for key, label in (("frechet_distance", "Fréchet distance"), ("recall", "recall"))
+            for side in ("without", "with")
+        ),
     ),
 )

@@ -21,7 +21,7 @@ from pydantic import PositiveInt
 
 from minimaxlab.config import ExperimentConfig
 from minimaxlab.data.toy2d import PacganToyName, draw_points
-from minimaxlab.experiments.base import Experiment, RunContext
+from minimaxlab.experiments.base import Experiment, KeyNumber, RunContext
 from minimaxlab.gan.packed import PackedGanConfig, sample_trials, train_trials, trial_seed
 from minimaxlab.metrics.toy import paper_mode_statistics
 from minimaxlab.plots import PointPanel, plot_bars, plot_point_panels
@@ -300,9 +300,12 @@ EXPERIMENT = Experiment(
     account=account,
     headline_figure="figures/*_samples.png",
     key_numbers=tuple(
-        f"{name}.{method}.{measure}"
-        for name in ("pacgan-ring8", "pacgan-grid25")
+        KeyNumber(f"{measure_label}, {data_label}, {LABELS[method]}", f"{name}.{method}.{measure}")
+        for name, data_label in (("pacgan-ring8", "ring of 8"), ("pacgan-grid25", "grid of 25"))
         for method in ("gan", "pacgan4")
-        for measure in ("modes_captured", "high_quality_fraction")
+        for measure, measure_label in (
+            ("modes_captured", "modes captured"),
+            ("high_quality_fraction", "high-quality share"),
+        )
     ),
 )

@@ -118,8 +118,15 @@ def shown_numbers(
         shown.append(
             ShownNumber(
                 entry.label,
-                format_value(values[entry.key]),
-                None if floor is None else format_value(floor),
+                _in_words(values[entry.key]),
+                None if floor is None else _in_words(floor),
             )
         )
     return shown
+
+
+def _in_words(value: Any) -> str:
+    """A number as the tables write it; a finding that holds or not as yes or no."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return format_value(value)
