@@ -179,6 +179,22 @@ def test_a_finished_run_resumed_with_more_epochs_trains_on_to_a_longer_runs_weig
     assert yaml.safe_load((extended / "config.yaml").read_text())["train"]["epochs"] == 3
 
 
+def test_a_refused_resume_leaves_the_run_folder_as_it_was(tmp_path):
+    run = tmp_path / "run"
+    assert run_tiny(run).exit_code == 0
+    kept = {name: (run / name).read_bytes() for name in ("config.yaml", "env.json")}
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    for overrides, fragment in (
+        (["data.name=mnist", f"data.root={empty}"], "not found"),  # fails as the data loads
+        (["train.epochs=1"], "the checkpoint has trained 2 epochs, more than train.epochs=1"),
+    ):
+        one_line_error(invoke("run", "--resume", run, *overrides, "--no-progress"), fragment)
+        assert {name: (run / name).read_bytes() for name in kept} == kept, overrides
+    result = invoke("run", "--resume", run, "train.epochs=3", "--no-progress")
+    assert result.exit_code == 0, result.output  # the stored settings still resume
+
+
 def test_resume_needs_a_run_folder(tmp_path):
     one_line_error(invoke("run", "--resume", tmp_path), "is not a run folder")
     one_line_error(invoke("run"), "name an experiment")

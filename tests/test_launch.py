@@ -179,3 +179,27 @@ def test_a_run_folder_in_use_is_refused_and_left_as_it_was(tmp_path):
     with run.lock(), pytest.raises(MinimaxlabError, match="in use by another minimaxlab process"):
         run_experiment(resume=run.path, progress=False)
     assert run.summary_path.read_bytes() == before
+
+
+@pytest.mark.parametrize("trained", [False, True])
+def test_a_resume_refused_before_it_trained_keeps_the_stored_settings(
+    tmp_path, monkeypatch, fake_bandit, trained
+):
+    """config.yaml and env.json go back to what the resume found unless the failing resume
+    had already written progress (then they describe that progress and stay)."""
+    run = run_experiment("bandit", profile="smoke", out=tmp_path / "run", progress=False)
+    kept = {path: path.read_bytes() for path in (run.config_path, run.env_path)}
+
+    def refused(config, context):
+        if trained:
+            context.run.save_checkpoint({"step": 9})
+        raise MinimaxlabError("no such thing")
+
+    monkeypatch.setitem(
+        EXPERIMENTS, "bandit", dataclasses.replace(EXPERIMENTS["bandit"], run=refused)
+    )
+    with pytest.raises(MinimaxlabError, match="no such thing"):
+        run_experiment(resume=run.path, overrides=["seed=5"], progress=False)
+    now = {path: path.read_bytes() for path in kept}
+    assert (now == kept) is not trained
+    assert run.read_config()["seed"] == (5 if trained else 0)

@@ -19,6 +19,7 @@ from typing import Any
 import torch
 
 from minimaxlab import distributed
+from minimaxlab.atomic import atomic_write_bytes
 from minimaxlab.config import ExperimentConfig, apply_overrides, resolve_config, validate
 from minimaxlab.device import resolve_device
 from minimaxlab.errors import MinimaxlabError
@@ -145,13 +146,44 @@ def _run(
         run.lock() if main else contextlib.nullcontext(),
         run.streaming(main and config.logging.tensorboard),
     ):
+        before = _Settings.of(run) if main and resume is not None else None
         try:
             _run_in(run, experiment, config, torch_device, profile, resume is not None, progress)
         except MinimaxlabError:
             if main and resume is None:
                 _remove_untrained(run, keep_folder=existed)
+            if before is not None:
+                before.restore_if_untrained(run)
             raise
     return run
+
+
+@dataclasses.dataclass(frozen=True)
+class _Settings:
+    """A run folder's config.yaml and env.json as a resume found them, and the state of its
+    other files, so that a refused resume (a bad override, a checkpoint that does not fit it)
+    leaves the folder as it was and a plain ``--resume`` still continues it."""
+
+    texts: dict[Path, bytes]
+    others: dict[Path, tuple[int, int]]
+
+    @staticmethod
+    def _others(run: Run) -> dict[Path, tuple[int, int]]:
+        """Every other file of the folder, with its modification time and size."""
+        skipped = {run.config_path, run.env_path, run.path / LOCK_FILE}
+        files = [p for p in run.path.rglob("*") if p.is_file() and p not in skipped]
+        return {p: (p.stat().st_mtime_ns, p.stat().st_size) for p in files}
+
+    @classmethod
+    def of(cls, run: Run) -> _Settings:
+        texts = {p: p.read_bytes() for p in (run.config_path, run.env_path) if p.is_file()}
+        return cls(texts, cls._others(run))
+
+    def restore_if_untrained(self, run: Run) -> None:
+        """Put config.yaml and env.json back while nothing else in the folder has changed."""
+        if self._others(run) == self.others:
+            for path, text in self.texts.items():
+                atomic_write_bytes(path, text)
 
 
 def _remove_untrained(run: Run, keep_folder: bool) -> None:

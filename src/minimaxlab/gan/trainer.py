@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import math
 import time
 from collections.abc import Callable, Iterator
 from typing import Any, Literal, Protocol
@@ -494,6 +495,12 @@ class GanTrainer:
             raise MinimaxlabError(
                 f"the checkpoint has {state['steps_per_epoch']} steps per epoch but the config "
                 f"gives {self.steps_per_epoch}; resume with the data and batch settings it used"
+            )
+        if state["step"] > self.total_steps:  # training cannot be taken back
+            done = state["step"] / self.steps_per_epoch
+            raise MinimaxlabError(
+                f"the checkpoint has trained {done:g} epochs, more than train.epochs="
+                f"{self.config.epochs}; resume with train.epochs={math.ceil(done)} or more"
             )
         self.state.load_state_dict(state)
         self.fixed_noise = state["fixed_noise"].to(self.device)
