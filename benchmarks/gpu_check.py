@@ -93,13 +93,14 @@ def ddp_resume(work: Path, args) -> dict:
     against two in one go; the models' tensors compared bit for bit."""
     from minimaxlab.checkpoint import load_checkpoint
 
-    base = ["dcgan-fashion", "--profile", "smoke", "--device", args.device, "--no-progress"]
-    base += ["deterministic=true", "train.speed.compile=off"]
+    common = ["--device", args.device, "--no-progress", "deterministic=true"]
+    common += ["train.speed.compile=off"]
+    new = ["dcgan-fashion", "--profile", "smoke", *common]
     straight, resumed = work / "ddp-straight", work / "ddp-resumed"
     runs = [
-        [*base, "--out", str(straight), "train.epochs=2"],
-        [*base, "--out", str(resumed), "train.epochs=1"],
-        [*base, "--resume", str(resumed), "train.epochs=2"],
+        [*new, "--out", str(straight), "train.epochs=2"],
+        [*new, "--out", str(resumed), "train.epochs=1"],
+        ["--resume", str(resumed), *common, "train.epochs=2"],  # keeps its profile and folder
     ]
     results = [check(command([*TORCHRUN, "-m", "minimaxlab", "run", *r], 120)) for r in runs]
     a, b = (load_checkpoint(folder / "checkpoint.pt")["models"] for folder in (straight, resumed))

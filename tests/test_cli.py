@@ -195,6 +195,19 @@ def test_a_refused_resume_leaves_the_run_folder_as_it_was(tmp_path):
     assert result.exit_code == 0, result.output  # the stored settings still resume
 
 
+def test_a_resumed_run_keeps_its_seed_profile_and_folder(tmp_path):
+    run = tmp_path / "run"
+    assert run_tiny(run).exit_code == 0
+    for extra in (["--seed", "5"], ["seed=5"]):
+        one_line_error(
+            invoke("run", "--resume", run, *extra), "a resumed run keeps its seed", "seed 5"
+        )
+    for extra in (["--profile", "smoke"], ["--out", tmp_path / "elsewhere"]):
+        one_line_error(invoke("run", "--resume", run, *extra), "a resumed run keeps its profile")
+    assert yaml.safe_load((run / "config.yaml").read_text())["seed"] == 0
+    assert not (tmp_path / "elsewhere").exists()
+
+
 def test_resume_needs_a_run_folder(tmp_path):
     one_line_error(invoke("run", "--resume", tmp_path), "is not a run folder")
     one_line_error(invoke("run"), "name an experiment")

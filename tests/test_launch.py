@@ -199,7 +199,7 @@ def test_a_resume_refused_before_it_trained_keeps_the_stored_settings(
         EXPERIMENTS, "bandit", dataclasses.replace(EXPERIMENTS["bandit"], run=refused)
     )
     with pytest.raises(MinimaxlabError, match="no such thing"):
-        run_experiment(resume=run.path, overrides=["seed=5"], progress=False)
+        run_experiment(resume=run.path, overrides=["steps=7"], progress=False)
     now = {path: path.read_bytes() for path in kept}
     assert (now == kept) is not trained
-    assert run.read_config()["seed"] == (5 if trained else 0)
+    assert run.read_config()["steps"] == (7 if trained else 200)

@@ -74,8 +74,11 @@ def run(
         list[str] | None, typer.Argument(help="Config overrides: key=value, dots for nesting.")
     ] = None,
     profile: Annotated[
-        str, typer.Option(help="full (SPEC.md), quick (minutes on a CPU) or smoke (seconds).")
-    ] = "full",
+        str | None,
+        typer.Option(
+            help="full (SPEC.md; the default), quick (minutes on a CPU) or smoke (seconds)."
+        ),
+    ] = None,
     device: Annotated[str | None, typer.Option(help="auto, cpu, cuda or cuda:N.")] = None,
     seed: Annotated[int | None, typer.Option(help="Seed for every random draw.")] = None,
     out: Annotated[Path | None, typer.Option(help="Run folder (default runs/NAME-TIME).")] = None,
@@ -103,10 +106,15 @@ def run(
                 "'run all' takes no key=value overrides and no --resume; run one experiment "
                 "with its overrides instead"
             )
-        _run_all(profile, only, skip, out, device, seed, progress, _jobs(jobs))
+        _run_all(profile or "full", only, skip, out, device, seed, progress, _jobs(jobs))
         return
     if only is not None or skip is not None or jobs is not None:
         raise MinimaxlabError("--only, --skip and --jobs go with 'run all'")
+    if resume is not None and (profile is not None or out is not None):
+        raise MinimaxlabError(
+            "--profile and --out go with a new run; a resumed run keeps its profile and folder"
+        )
+    profile = profile or "full"
     overrides = list(overrides or [])
     if name is not None and "=" in name:  # `run --resume DIR key=value`: no name given
         overrides.insert(0, name)

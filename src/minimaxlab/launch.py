@@ -95,7 +95,14 @@ def _stored_config(
         )
     experiment = get_experiment(stored["experiment"])
     data = apply_overrides(stored, experiment.config_class, overrides)
-    return experiment, validate(experiment.config_class, data)
+    config = validate(experiment.config_class, data)
+    if config.seed != stored.get("seed", config.seed):
+        # its random state goes on from the checkpoint: a new seed would only be a label
+        raise MinimaxlabError(
+            f"{resume} is a run of seed {stored['seed']}, and a resumed run keeps its seed; "
+            f"start a new run for seed {config.seed}"
+        )
+    return experiment, config
 
 
 def run_child(
