@@ -319,7 +319,7 @@ def checked_layers(
 def by_unit(means: dict[str, dict[str, Any]], config: DyingReluConfig) -> dict[str, Any]:
     """Per unit type, over every setting after the last epoch: the most silent units that
     came back, and the largest mean gradient a silent unit still got (none: no unit was
-    silent). The index card's headline: ReLU's are 0 where ELU's are not."""
+    silent): the index card's headline."""
     summary = {}
     for activation in config.activations:
         finals = [
