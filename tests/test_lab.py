@@ -54,12 +54,16 @@ def test_index_cards_show_the_key_numbers_of_the_summary(entries, tiny_lab):
     html = tiny_lab[1].read_text()
     summary = Run(entries["gan-2d"].run_dir).read_summary()
     card = html.split('id="gan-2d">')[1].split("</section>")[0]
+    assert f'<th>best setting</th><td class="num">{summary["best_setting"]}</td>' in card
     for label, key in (
-        ("best setting", "best_setting"),
-        ("energy distance of the best", "best_energy_distance"),
-        ("high-quality fraction of the best", "best_high_quality_fraction"),
-    ):
-        assert f'<th>{label}</th><td class="num">{format_value(summary[key])}</td>' in card
+        ("energy distance of the best", "energy_distance"),
+        ("high-quality fraction of the best", "high_quality_fraction"),
+    ):  # each beside the floor of fresh real points
+        value, floor = format_value(summary[f"best_{key}"]), format_value(summary["floor"][key])
+        assert (
+            f'<th>{label}</th><td class="num">{value} '
+            f'<span class="floor">(real-data floor {floor})</span></td>'
+        ) in card
     # no card names a number by a dotted summary key
     labels = re.findall(r"<th>([^<]*)</th><td class=\"num\">", html)
     assert labels and not [label for label in labels if re.search(r"\w\.\w", label)]

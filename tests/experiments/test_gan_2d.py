@@ -34,6 +34,11 @@ def test_gan_2d_runs_every_setting_and_reports_them(tmp_path):
         "2 epochs, D/G 1/1",
     ]
     assert sweep["rows"][-1][0] == "real data (floor)" and len(grid["rows"]) == 3
+    floor_row = sweep["rows"][-1]  # the card's floors
+    assert summary["floor"] == {
+        "high_quality_fraction": floor_row[4],
+        "energy_distance": floor_row[5],
+    }
     # 1/1 at 2 epochs appears in both groups and was trained once
     assert sorted(p.name for p in (run.path / "settings").iterdir()) == [
         "epochs001-d1-g1",

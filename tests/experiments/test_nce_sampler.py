@@ -67,6 +67,8 @@ def test_nce_sampler_compares_with_the_gan_on_each_data_set(tmp_path):
         ["ring8", "real data (floor)"],
     ]
     assert 0 < summary["ring8.nce.acceptance_rate"] <= 1
+    for row in rows[2::3]:  # the card's floors are the tables' floor rows
+        assert summary[f"{row[0]}.floor.high_quality_fraction"] == row[3]
     assert (run.path / "figures" / "nce_vs_gan.png").is_file()
     results = json.loads((run.path / "results.json").read_text())
     assert results["moons"]["nce"]["accepted"] >= 100

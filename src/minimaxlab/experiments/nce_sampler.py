@@ -96,9 +96,11 @@ def nce_sample(
 
 def run(config: NceSamplerConfig, context: RunContext) -> dict[str, Any]:
     nce = _nce_results(config, context)
-    headline, panels, rows = {}, [], []
+    headline, floors, panels, rows = {}, {}, [], []
     for name in config.datasets:
-        headline[name], shown, table_rows = _compare_on(name, nce[name], config, context)
+        headline[name], floors[name], shown, table_rows = _compare_on(
+            name, nce[name], config, context
+        )
         panels += shown
         rows += table_rows
     plot_point_panels(
@@ -109,16 +111,16 @@ def run(config: NceSamplerConfig, context: RunContext) -> dict[str, Any]:
     )
     context.run.write_json(context.run.path / "results.json", headline)
     return {
-        **_key_numbers(headline),
+        **_key_numbers(headline, floors),
         "tables": {"NCE sampler against GAN": {"header": HEADER, "rows": rows}},
     }
 
 
 def _compare_on(
     name: str, nce: dict[str, Any], config: NceSamplerConfig, context: RunContext
-) -> tuple[dict[str, Any], list[PointPanel], list[list[Any]]]:
-    """On data set ``name``: the sampler's metrics (and the GAN's), their scatter panels and
-    their table rows, with the real data's floor last."""
+) -> tuple[dict[str, Any], dict[str, Any], list[PointPanel], list[list[Any]]]:
+    """On data set ``name``: the sampler's metrics (and the GAN's), the real data's floor,
+    their scatter panels and their table rows, with the floor last."""
     distribution, train, real = draw_points(
         name, config.seed, config.n_train, config.n_eval, context.device
     )
@@ -134,7 +136,7 @@ def _compare_on(
         rows.append(_row(name, "GAN", metrics["gan"], seconds))
     floor = real_floor(distribution, real, config.seed)
     rows.append(_row(name, "real data (floor)", floor, None))
-    return metrics, panels, rows
+    return metrics, floor, panels, rows
 
 
 def _nce_results(config: NceSamplerConfig, context: RunContext) -> dict[str, dict[str, Any]]:
@@ -197,10 +199,14 @@ def _gan_on(
     return metrics, panel, trained["train_time_s"]
 
 
-def _key_numbers(headline: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """Modes covered and the high-quality fraction of each method, and each acceptance rate."""
+def _key_numbers(
+    headline: dict[str, dict[str, Any]], floors: dict[str, dict[str, Any]]
+) -> dict[str, Any]:
+    """Modes covered and the high-quality fraction of each method and of the real data's
+    floor, and each acceptance rate."""
     numbers: dict[str, Any] = {}
     for name, methods in headline.items():
+        numbers[f"{name}.floor.high_quality_fraction"] = floors[name]["high_quality_fraction"]
         for method, metrics in methods.items():
             numbers[f"{name}.{method}.modes_covered"] = (
                 f"{metrics['modes_covered']}/{metrics['n_modes']}"
@@ -277,7 +283,9 @@ EXPERIMENT = Experiment(
     headline_figure="figures/nce_vs_gan.png",
     key_numbers=tuple(
         KeyNumber(
-            f"high-quality fraction, {name}, {label}", f"{name}.{method}.high_quality_fraction"
+            f"high-quality fraction, {name}, {label}",
+            f"{name}.{method}.high_quality_fraction",
+            f"{name}.floor.high_quality_fraction",
         )
         for name in ("moons", "ring8", "grid25")
         for method, label in (("nce", "NCE sampler"), ("gan", "GAN"))
