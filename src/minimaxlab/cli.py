@@ -98,8 +98,6 @@ def run(
 ) -> None:
     """Run an experiment, or 'all' of them (then --out is the folder of the runs and of
     index.html, default runs/); prints the run folder (or index) last."""
-    from minimaxlab.launch import run_experiment
-
     if name == "all":
         if overrides or resume is not None:
             raise MinimaxlabError(
@@ -114,11 +112,16 @@ def run(
         raise MinimaxlabError(
             "--profile and --out go with a new run; a resumed run keeps its profile and folder"
         )
-    profile = profile or "full"
     overrides = list(overrides or [])
     if name is not None and "=" in name:  # `run --resume DIR key=value`: no name given
         overrides.insert(0, name)
         name = None
+    _run_one(name, overrides, profile or "full", device, seed, out, resume, progress)
+
+
+def _run_one(name, overrides, profile, device, seed, out, resume, progress) -> None:
+    """One experiment (or the run ``resume``); its key numbers and folder printed last."""
+    from minimaxlab.launch import run_experiment
     from minimaxlab.tools.report import closing_lines
 
     start = time.perf_counter()
