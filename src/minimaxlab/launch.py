@@ -179,7 +179,7 @@ class _Settings:
         """Every other file of the folder, with its modification time and size."""
         skipped = {run.config_path, run.env_path, run.path / LOCK_FILE}
         files = [p for p in run.path.rglob("*") if p.is_file() and p not in skipped]
-        return {p: (p.stat().st_mtime_ns, p.stat().st_size) for p in files}
+        return {p: (stat.st_mtime_ns, stat.st_size) for p in files for stat in [p.stat()]}
 
     @classmethod
     def of(cls, run: Run) -> _Settings:

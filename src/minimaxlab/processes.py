@@ -53,7 +53,7 @@ def run_side_by_side(
     """Run ``calls`` in order, ``workers`` at a time, each process with ``threads`` torch threads.
 
     ``started(i)`` is called as call i starts and ``ended(i, outcome)`` as it ends, both in this
-    process. Returns False when Ctrl-C stopped the calls before all of them had started."""
+    process. Returns False when a Ctrl-C came: no call started after it."""
     context = multiprocessing.get_context("spawn")
     waiting = deque(range(len(calls)))
     running: dict[multiprocessing.connection.Connection, tuple[int, Any]] = {}

@@ -275,6 +275,7 @@ def run(config: LstmPalindromeConfig, context: RunContext) -> dict[str, Any]:
         for name in config.models
     }
     plot_accuracy(accuracy, config, context.run)
+    longest = max(config.lengths)
     return {
         "accuracy": {name: {f"T={t}": a for t, a in accuracy[name].items()} for name in accuracy},
         # how far each model gets: the longest T of the sweep it completes 90% of the time
@@ -283,8 +284,7 @@ def run(config: LstmPalindromeConfig, context: RunContext) -> dict[str, Any]:
             for name in accuracy
         },
         # the index card's headline: where the models part, if they do
-        "at_longest_T": {"T": max(config.lengths)}
-        | {name: accuracy[name][max(config.lengths)] for name in accuracy},
+        "at_longest_T": {"T": longest} | {name: accuracy[name][longest] for name in accuracy},
         "tables": tables(accuracy, results, config),
     }
 
